@@ -1,0 +1,1 @@
+"""Plain-Python parts of kubernetes_base: nothing here imports Odoo."""

@@ -1,0 +1,656 @@
+import datetime
+import logging
+import threading
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..lib import names, objects
+from ..lib.exceptions import KubernetesError
+
+_logger = logging.getLogger(__name__)
+
+#: Attempts of one action before a retryable fault fails the app.
+MAX_ATTEMPTS = 6
+#: Delay before the second attempt; it doubles with each attempt.
+RETRY_DELAY = datetime.timedelta(seconds=30)
+#: Longest delay between two attempts.
+RETRY_DELAY_MAX = datetime.timedelta(minutes=30)
+#: Delay between two looks at a rollout in progress.
+WATCH_INTERVAL = datetime.timedelta(seconds=15)
+#: How long a rollout may take before the app is failed.
+WATCH_DEADLINE = datetime.timedelta(minutes=20)
+
+
+class KubernetesApp(models.Model):
+    """An app of a customer, deployed from a product's manifests.
+
+    Every change on the cluster is asked for by an action (deploy, suspend,
+    resume, delete) that only records the wish in ``pending_action`` and
+    triggers the provisioning cron; :meth:`_cron_process` does the work
+    outside any HTTP request, one locked app at a time, and retries transient
+    faults with growing delays. Each step is posted on the chatter, without
+    secrets.
+    """
+
+    _name = "kubernetes.app"
+    _description = "Kubernetes App"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+
+    name = fields.Char(
+        required=True,
+        tracking=True,
+        help="A DNS label: lower-case letters, digits and hyphens, starting with "
+        "a letter, at most 53 characters.",
+    )
+    hostname = fields.Char(
+        compute="_compute_hostname",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Defaults to <name>.<company domain>; managers may change it.",
+    )
+    url = fields.Char(string="Address", compute="_compute_url")
+    product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        ondelete="restrict",
+        tracking=True,
+        domain=[("is_kubernetes_app", "=", True)],
+    )
+    config_map_ids = fields.One2many(
+        "kubernetes.config.map", "app_id", string="Configuration", copy=True
+    )
+    namespace_id = fields.Many2one(
+        "kubernetes.namespace", required=True, ondelete="restrict", index=True,
+        tracking=True,
+    )
+    environment_id = fields.Many2one(
+        "kubernetes.environment", required=True, ondelete="restrict", tracking=True
+    )
+    partner_id = fields.Many2one(
+        related="namespace_id.partner_id", store=True, index=True, string="Customer"
+    )
+    company_id = fields.Many2one(
+        related="namespace_id.company_id", store=True, index=True
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("queued", "Queued"),
+            ("deploying", "Deploying"),
+            ("running", "Running"),
+            ("failed", "Failed"),
+            ("suspended", "Suspended"),
+            ("deleted", "Deleted"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    pending_action = fields.Selection(
+        [
+            ("deploy", "Deploy"),
+            ("watch", "Follow rollout"),
+            ("suspend", "Suspend"),
+            ("resume", "Resume"),
+            ("delete", "Delete"),
+        ],
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Work waiting for the provisioning cron.",
+    )
+    next_attempt_date = fields.Datetime(readonly=True, copy=False)
+    attempt_count = fields.Integer(readonly=True, copy=False)
+    rotate_credentials = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The next deploy generates new credentials.",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    status_message = fields.Char(readonly=True, copy=False)
+    applied_objects = fields.Text(
+        readonly=True,
+        copy=False,
+        help="The objects last applied, as YAML; secret values are masked.",
+    )
+    applied_date = fields.Datetime(readonly=True, copy=False)
+    running_date = fields.Datetime(
+        string="First running on", readonly=True, copy=False
+    )
+
+    @api.depends("name", "company_id.kubernetes_domain")
+    def _compute_hostname(self):
+        for app in self:
+            domain = app.company_id.kubernetes_domain or app.env.company.kubernetes_domain
+            if app.name and domain:
+                app.hostname = names.default_hostname(app.name, domain)
+            elif not app.hostname:
+                app.hostname = False
+
+    @api.depends("hostname")
+    def _compute_url(self):
+        for app in self:
+            app.url = "https://%s" % app.hostname if app.hostname else False
+
+    # -- validation ---------------------------------------------------------
+
+    @api.model
+    def _get_name_problem(self, name, company, app=None):
+        """Return why ``name`` cannot be used for an app of ``company``.
+
+        :param app: the app being renamed, left out of the "taken" check
+        :returns: a translated sentence, or an empty string when it can be used
+        """
+        code = names.app_name_problem(name)
+        if not code:
+            domain = [
+                ("name", "=", name),
+                ("company_id", "=", company.id),
+                ("state", "!=", "deleted"),
+            ]
+            if app:
+                domain.append(("id", "!=", app.id))
+            if self.sudo().search_count(domain, limit=1):
+                code = "taken"
+        if not code:
+            return ""
+        messages = {
+            "empty": _("Enter a name for the app."),
+            "too_long": _(
+                "The name %(name)s is too long: use at most %(max)s characters.",
+                name=name,
+                max=names.MAX_APP_NAME_LENGTH,
+            ),
+            "invalid": _(
+                "The name %(name)s is not valid: use lower-case letters, digits "
+                "and hyphens, start with a letter and end with a letter or a digit.",
+                name=name,
+            ),
+            "reserved": _("The name %(name)s is reserved.", name=name),
+            "taken": _("The name %(name)s is already taken.", name=name),
+        }
+        return messages[code]
+
+    @api.constrains("name", "company_id", "state")
+    def _check_name(self):
+        for app in self.filtered(lambda a: a.state != "deleted"):
+            problem = self._get_name_problem(app.name, app.company_id, app=app)
+            if problem:
+                raise ValidationError(problem)
+
+    @api.constrains("hostname", "state")
+    def _check_hostname(self):
+        for app in self.filtered(lambda a: a.state != "deleted"):
+            if not app.hostname:
+                raise ValidationError(
+                    _(
+                        "The app %(name)s has no hostname: set the Kubernetes "
+                        "domain of company %(company)s or type a hostname.",
+                        name=app.name,
+                        company=app.company_id.name,
+                    )
+                )
+            if names.hostname_problem(app.hostname):
+                raise ValidationError(
+                    _(
+                        "The hostname %(hostname)s is not a valid DNS name.",
+                        hostname=app.hostname,
+                    )
+                )
+            taken = self.sudo().search_count(
+                [
+                    ("hostname", "=", app.hostname),
+                    ("state", "!=", "deleted"),
+                    ("id", "!=", app.id),
+                ],
+                limit=1,
+            )
+            if taken:
+                raise ValidationError(
+                    _(
+                        "The hostname %(hostname)s is already used by another app.",
+                        hostname=app.hostname,
+                    )
+                )
+
+    @api.constrains("environment_id", "namespace_id", "product_id")
+    def _check_environment(self):
+        for app in self:
+            if app.namespace_id.environment_id != app.environment_id:
+                raise ValidationError(
+                    _(
+                        "The app %(name)s runs in %(environment)s but its namespace "
+                        "%(namespace)s is for %(namespace_environment)s.",
+                        name=app.name,
+                        environment=app.environment_id.display_name,
+                        namespace=app.namespace_id.name,
+                        namespace_environment=app.namespace_id.environment_id.display_name,
+                    )
+                )
+            allowed = app.product_id.product_tmpl_id.environment_ids
+            if allowed and app.environment_id not in allowed:
+                raise ValidationError(
+                    _(
+                        "The product %(product)s cannot run in %(environment)s.",
+                        product=app.product_id.display_name,
+                        environment=app.environment_id.display_name,
+                    )
+                )
+
+    def init(self):
+        # The Python checks give the message, these indexes settle races
+        # between two transactions.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS kubernetes_app_name_company_uniq
+            ON kubernetes_app (company_id, name) WHERE state != 'deleted'
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS kubernetes_app_hostname_uniq
+            ON kubernetes_app (hostname) WHERE state != 'deleted'
+            """
+        )
+
+    # -- CRUD ---------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        products = self.env["product.product"]
+        for vals in vals_list:
+            if "config_map_ids" not in vals and vals.get("product_id"):
+                product = products.browse(vals["product_id"])
+                vals["config_map_ids"] = [
+                    fields.Command.create(entry._prepare_app_copy_vals())
+                    for entry in product.product_tmpl_id.config_map_template_ids
+                ]
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "hostname" in vals and not self.env.su and not self.env.user.has_group(
+            "kubernetes_base.group_kubernetes_manager"
+        ):
+            if any(app.hostname != vals["hostname"] for app in self):
+                raise AccessError(_("Only Kubernetes managers may change a hostname."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_deployed(self):
+        for app in self:
+            if app.state not in ("draft", "deleted"):
+                raise UserError(
+                    _(
+                        "The app %(name)s has objects on the cluster: delete it "
+                        "from the cluster first.",
+                        name=app.name,
+                    )
+                )
+
+    # -- actions ------------------------------------------------------------
+
+    def action_deploy(self):
+        """Queue a deploy (or a redeploy) of the apps; returns True."""
+        self._check_action_allowed("deploy", ("draft", "failed", "running", "queued"))
+        self._queue("deploy", state="queued")
+        return True
+
+    def action_redeploy(self):
+        """Queue a new deploy of running apps; returns True."""
+        return self.action_deploy()
+
+    def action_suspend(self):
+        """Queue scaling the apps to zero, keeping their data; returns True."""
+        self._check_action_allowed("suspend", ("queued", "deploying", "running", "failed"))
+        self._queue("suspend")
+        return True
+
+    def action_resume(self):
+        """Queue scaling suspended apps back up; returns True."""
+        self._check_action_allowed("resume", ("suspended",))
+        self._queue("resume")
+        return True
+
+    def action_delete(self):
+        """Queue removing the apps' objects from the cluster; returns True."""
+        states = ("queued", "deploying", "running", "failed", "suspended")
+        self._check_action_allowed("delete", states)
+        self._queue("delete")
+        return True
+
+    def action_rotate_credentials(self):
+        """Queue a deploy with newly generated credentials; returns True."""
+        self._check_action_allowed("deploy", ("running", "failed", "deploying"))
+        self.write({"rotate_credentials": True})
+        self._queue("deploy", state="queued")
+        return True
+
+    def _check_action_allowed(self, action, states):
+        for app in self:
+            if app.state not in states:
+                raise UserError(
+                    _(
+                        "The app %(name)s is %(state)s: it cannot be %(action)s now.",
+                        name=app.name,
+                        state=dict(app._fields["state"].selection)[app.state],
+                        action=dict(app._fields["pending_action"].selection)[
+                            action
+                        ].lower(),
+                    )
+                )
+
+    def _queue(self, action, state=None):
+        """Record ``action`` as the apps' pending work and wake the cron."""
+        now = fields.Datetime.now()
+        vals = {
+            "pending_action": action,
+            "next_attempt_date": now,
+            "attempt_count": 0,
+            "last_error": False,
+        }
+        if state:
+            vals["state"] = state
+        self.write(vals)
+        label = dict(self._fields["pending_action"].selection)[action]
+        for app in self:
+            app.message_post(body=_("%(action)s queued.", action=label))
+            _logger.info("app %s: %s queued", app.name, action)
+        self.env.ref("kubernetes_base.ir_cron_kubernetes_app_process")._trigger()
+
+    # -- provisioning -------------------------------------------------------
+
+    @api.model
+    def _cron_process(self, limit=50):
+        """Do the pending work of due apps, each in its own transaction."""
+        apps = self.search(
+            [
+                ("pending_action", "!=", False),
+                ("next_attempt_date", "<=", fields.Datetime.now()),
+            ],
+            order="next_attempt_date, id",
+            limit=limit,
+        )
+        for app in apps:
+            if not app._try_lock():
+                _logger.debug("app %s is being processed elsewhere", app.name)
+                continue
+            app._process_pending()
+            if not getattr(threading.current_thread(), "testing", False):
+                self.env.cr.commit()
+        return True
+
+    def _try_lock(self):
+        """Lock the app's row for this transaction; False when another worker
+        holds it or the work is gone."""
+        self.ensure_one()
+        self.env.cr.execute(
+            """
+            SELECT id FROM kubernetes_app
+            WHERE id = %s AND pending_action IS NOT NULL
+            FOR UPDATE SKIP LOCKED
+            """,
+            (self.id,),
+        )
+        locked = bool(self.env.cr.fetchone())
+        self.invalidate_recordset()
+        return locked
+
+    def _process_pending(self):
+        """Run the app's pending action once and record the outcome."""
+        self.ensure_one()
+        action = self.pending_action
+        steps = {
+            "deploy": self._run_deploy,
+            "watch": self._run_watch,
+            "suspend": self._run_suspend,
+            "resume": self._run_resume,
+            "delete": self._run_delete,
+        }
+        _logger.debug("app %s: running %s", self.name, action)
+        try:
+            with self.env.cr.savepoint():
+                with self.company_id.sudo()._kubernetes_deployer() as deployer:
+                    steps[action](deployer)
+        except KubernetesError as err:
+            if err.retryable:
+                self._handle_retry(action, err)
+            else:
+                self._handle_failure(action, str(err))
+        except (UserError, ValidationError) as err:
+            self._handle_failure(action, str(err.args[0]))
+        except Exception:
+            _logger.exception("app %s: %s failed unexpectedly", self.name, action)
+            self._handle_failure(
+                action, _("An unexpected error occurred; the server log has details.")
+            )
+
+    def _run_deploy(self, deployer):
+        rendered = deployer.apply(self, new_credentials=self.rotate_credentials)
+        self.write(
+            {
+                "state": "deploying",
+                "pending_action": "watch",
+                "next_attempt_date": fields.Datetime.now(),
+                "attempt_count": 0,
+                "rotate_credentials": False,
+                "last_error": False,
+                "status_message": _("Objects applied, waiting for the rollout."),
+                "applied_objects": objects.to_redacted_yaml(rendered),
+                "applied_date": fields.Datetime.now(),
+            }
+        )
+        self.message_post(
+            body=_(
+                "Applied %(count)s objects: %(objects)s.",
+                count=len(rendered),
+                objects=", ".join(objects.describe(rendered)),
+            )
+        )
+        _logger.info("app %s: %d objects applied", self.name, len(rendered))
+        self._trigger_cron(fields.Datetime.now())
+
+    def _run_watch(self, deployer):
+        status = deployer.status(self)
+        if status.state == "ready":
+            first_time = not self.running_date
+            self.write(
+                {
+                    "state": "running",
+                    "pending_action": False,
+                    "status_message": status.message or _("Ready."),
+                    "last_error": False,
+                    "running_date": self.running_date or fields.Datetime.now(),
+                }
+            )
+            self.message_post(body=_("Running at %(url)s.", url=self.url))
+            _logger.info("app %s: running", self.name)
+            self._on_running(first_time)
+            return
+        if status.state in ("failed", "missing"):
+            self._handle_failure("watch", status.message)
+            return
+        deadline = (self.applied_date or fields.Datetime.now()) + WATCH_DEADLINE
+        now = fields.Datetime.now()
+        if now > deadline:
+            self._handle_failure(
+                "watch",
+                _(
+                    "The rollout did not finish within %(minutes)s minutes: "
+                    "%(reason)s",
+                    minutes=int(WATCH_DEADLINE.total_seconds() // 60),
+                    reason=status.message,
+                ),
+            )
+            return
+        self.write(
+            {"status_message": status.message, "next_attempt_date": now + WATCH_INTERVAL}
+        )
+        self._trigger_cron(now + WATCH_INTERVAL)
+
+    def _run_suspend(self, deployer):
+        deployer.suspend(self)
+        self.write(
+            {
+                "state": "suspended",
+                "pending_action": False,
+                "status_message": _("Scaled to zero; data kept."),
+            }
+        )
+        self.message_post(body=_("Suspended: scaled to zero, data kept."))
+        _logger.info("app %s: suspended", self.name)
+
+    def _run_resume(self, deployer):
+        deployer.resume(self)
+        now = fields.Datetime.now()
+        self.write(
+            {
+                "state": "deploying",
+                "pending_action": "watch",
+                "next_attempt_date": now,
+                "applied_date": now,
+                "status_message": _("Scaled back up, waiting for the rollout."),
+            }
+        )
+        self.message_post(body=_("Resumed: scaled back up."))
+        _logger.info("app %s: resumed", self.name)
+        self._trigger_cron(now)
+
+    def _run_delete(self, deployer):
+        deleted = deployer.delete(self)
+        self.write(
+            {
+                "state": "deleted",
+                "pending_action": False,
+                "status_message": _("Removed from the cluster."),
+                "applied_objects": False,
+            }
+        )
+        self.message_post(
+            body=_(
+                "Deleted %(count)s objects from the cluster.", count=len(deleted)
+            )
+        )
+        _logger.info("app %s: deleted (%d objects)", self.name, len(deleted))
+        self._on_deleted()
+
+    def _handle_retry(self, action, err):
+        attempt = self.attempt_count + 1
+        if attempt >= MAX_ATTEMPTS:
+            self._handle_failure(
+                action,
+                _(
+                    "Gave up after %(attempts)s attempts: %(reason)s",
+                    attempts=attempt,
+                    reason=str(err),
+                ),
+            )
+            return
+        delay = min(RETRY_DELAY * 2 ** (attempt - 1), RETRY_DELAY_MAX)
+        when = fields.Datetime.now() + delay
+        self.write(
+            {"attempt_count": attempt, "next_attempt_date": when, "last_error": str(err)}
+        )
+        self.message_post(
+            body=_(
+                "Attempt %(attempt)s of %(max)s failed, retrying in %(seconds)s "
+                "seconds: %(reason)s",
+                attempt=attempt,
+                max=MAX_ATTEMPTS,
+                seconds=int(delay.total_seconds()),
+                reason=str(err),
+            )
+        )
+        _logger.warning(
+            "app %s: %s attempt %d failed, retrying in %ds: %s",
+            self.name, action, attempt, delay.total_seconds(), err,
+        )
+        self._trigger_cron(when)
+
+    def _handle_failure(self, action, reason):
+        self.write(
+            {
+                "state": "failed",
+                "pending_action": False,
+                "last_error": reason,
+                "status_message": False,
+            }
+        )
+        label = dict(self._fields["pending_action"].selection)[action]
+        self.message_post(
+            body=_("%(action)s failed: %(reason)s", action=label, reason=reason)
+        )
+        _logger.warning("app %s: %s failed: %s", self.name, action, reason)
+
+    def _trigger_cron(self, when):
+        self.env.ref("kubernetes_base.ir_cron_kubernetes_app_process")._trigger(when)
+
+    # -- hooks --------------------------------------------------------------
+
+    def _on_running(self, first_time):
+        """Called when a rollout finished; ``first_time`` is True on the app's
+        first run. Extension point for invitations and notifications."""
+
+    def _on_deleted(self):
+        """Called when the app's objects were removed from the cluster."""
+
+    # -- values for the deployer --------------------------------------------
+
+    def _get_manifests(self):
+        """Return ``[(name, content), ...]`` in apply order."""
+        self.ensure_one()
+        lines = self.product_id.product_tmpl_id.manifest_ids
+        if not lines:
+            raise UserError(
+                _("The product %(product)s lists no manifest.",
+                  product=self.product_id.display_name)
+            )
+        empty = lines.manifest_id.filtered(lambda m: not m.content)
+        if empty:
+            raise UserError(
+                _("The manifest %(name)s has no content: reload it.",
+                  name=empty[0].name)
+            )
+        return [(line.manifest_id.name, line.manifest_id.content) for line in lines]
+
+    def _prepare_render_values(self, credentials):
+        """Return the values the manifests are rendered with.
+
+        :param credentials: the generated secret values, a dict
+        """
+        self.ensure_one()
+        return {
+            "app": {
+                "name": self.name,
+                "hostname": self.hostname,
+                "namespace": self.namespace_id.name,
+                "environment": self.environment_id.short,
+                "product": self.product_id.default_code or self.product_id.name,
+                "login": "admin",
+            },
+            "config": {
+                entry.key_id.key: entry.value_id.value for entry in self.config_map_ids
+            },
+            "secrets": dict(credentials),
+            "company": {
+                "domain": self.company_id.kubernetes_domain or "",
+                "tls_issuer": self.company_id.kubernetes_tls_issuer or "",
+            },
+        }
+
+    # -- views --------------------------------------------------------------
+
+    def action_view_namespace(self):
+        """Open the app's namespace."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "kubernetes.namespace",
+            "res_id": self.namespace_id.id,
+            "view_mode": "form",
+        }

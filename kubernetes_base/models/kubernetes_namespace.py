@@ -1,0 +1,117 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..lib import names
+
+
+class KubernetesNamespace(models.Model):
+    """The namespace of one customer in one environment.
+
+    Its name follows one rule, :func:`..lib.names.namespace_name`: the
+    partner's id and a readable slug of the name, then the environment's short
+    name, for example ``c42-deco-addict-int``. It is set at creation and never
+    changes, since the cluster's objects live under it.
+    """
+
+    _name = "kubernetes.namespace"
+    _description = "Kubernetes Namespace"
+    _inherit = ["mail.thread"]
+    _order = "name"
+
+    name = fields.Char(required=True, readonly=True, copy=False, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, ondelete="restrict",
+        index=True, tracking=True,
+    )
+    environment_id = fields.Many2one(
+        "kubernetes.environment", required=True, ondelete="restrict", tracking=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True,
+        default=lambda self: self.env.company,
+    )
+    app_ids = fields.One2many("kubernetes.app", "namespace_id", string="Apps")
+    app_count = fields.Integer(compute="_compute_app_count")
+
+    _sql_constraints = [
+        (
+            "name_company_unique",
+            "unique(name, company_id)",
+            "A namespace name is unique per company.",
+        ),
+        (
+            "partner_environment_unique",
+            "unique(partner_id, environment_id, company_id)",
+            "A customer has one namespace per environment.",
+        ),
+    ]
+
+    @api.depends("app_ids")
+    def _compute_app_count(self):
+        for namespace in self:
+            namespace.app_count = len(namespace.app_ids)
+
+    @api.model
+    def _prepare_name(self, partner, environment):
+        """Return the namespace name of ``partner`` in ``environment``."""
+        partner = partner.commercial_partner_id
+        return names.namespace_name(partner.id, partner.name, environment.short)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name"):
+                partner = self.env["res.partner"].browse(vals.get("partner_id"))
+                environment = self.env["kubernetes.environment"].browse(
+                    vals.get("environment_id")
+                )
+                if partner and environment:
+                    vals["name"] = self._prepare_name(partner, environment)
+        return super().create(vals_list)
+
+    @api.constrains("name")
+    def _check_name(self):
+        for namespace in self:
+            if names.app_name_problem(namespace.name) in ("invalid", "empty") or (
+                len(namespace.name) > 63
+            ):
+                raise ValidationError(
+                    _(
+                        "The namespace name %(name)s is not a valid DNS label.",
+                        name=namespace.name,
+                    )
+                )
+
+    @api.model
+    def _get_or_create(self, partner, environment, company):
+        """Return the namespace of ``partner`` in ``environment``, created when
+        missing."""
+        partner = partner.commercial_partner_id
+        namespace = self.search(
+            [
+                ("partner_id", "=", partner.id),
+                ("environment_id", "=", environment.id),
+                ("company_id", "=", company.id),
+            ],
+            limit=1,
+        )
+        return namespace or self.create(
+            {
+                "partner_id": partner.id,
+                "environment_id": environment.id,
+                "company_id": company.id,
+            }
+        )
+
+    def action_view_apps(self):
+        """Open the apps of this namespace."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "kubernetes_base.kubernetes_app_action"
+        )
+        action["domain"] = [("namespace_id", "=", self.id)]
+        action["context"] = {
+            "default_namespace_id": self.id,
+            "default_environment_id": self.environment_id.id,
+        }
+        return action
