@@ -1,0 +1,922 @@
+"""What every deploy backend does to a cluster, on top of a small transport.
+
+A backend provides a :class:`Transport`: five REST verbs on whole Kubernetes
+objects, raising only :mod:`.exceptions` types. :class:`AppOperations` builds
+the app-level operations on top of it (apply in order, status, suspend,
+resume, delete, credentials), so that every backend behaves the same and the
+rules live in one place. Nothing here imports Odoo.
+
+The rules, in short:
+
+- **Apply** is server-side apply with one field manager and ``force``. The
+  Namespace comes first (one is added when the objects carry none). Applying
+  an unchanged app changes nothing; a changed config value rolls the
+  workloads through the checksum the renderer stamps on their pod templates.
+  A suspended workload stays suspended when the app is applied again.
+- **Status** follows ``kubectl rollout status`` for Deployments and
+  StatefulSets, adds the waiting reason of a pod that is not ready, and the
+  Ingress address.
+- **Suspend and resume** scale Deployments and StatefulSets to zero and back,
+  remembering the replicas in an annotation; they apply with their own field
+  manager (:data:`SCALE_MANAGER_SUFFIX`) so the app's manifest is left alone.
+- **Delete** removes the app's objects, found by its labels (filtered on the
+  client too), the volume claims of its StatefulSets, then the Namespace when
+  no object managed by these addons is left in it.
+
+:class:`MemoryTransport` is the in-memory cluster of the dry-run backend.
+"""
+
+import abc
+import base64
+import copy
+import dataclasses
+import datetime
+import itertools
+import json
+import re
+import threading
+import urllib.parse
+import uuid
+
+from .exceptions import (
+    ClusterUnavailableError,
+    ConflictError,
+    CredentialsError,
+    InvalidObjectError,
+    KubernetesError,
+    NotFoundError,
+    PermanentError,
+)
+
+# The same labels as ``render.app_labels``; repeated here so that this module
+# needs nothing but the standard library.
+LABEL_INSTANCE = "app.kubernetes.io/instance"
+LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGED_BY = "odoo-kubernetes"
+
+#: Annotation on a suspended workload: the replicas to restore on resume.
+ANNOTATION_REPLICAS = "odoo-kubernetes/suspended-replicas"
+#: Appended to the field manager for the scale changes of suspend and resume.
+SCALE_MANAGER_SUFFIX = "-scale"
+
+APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterSettings:
+    """Connection settings of one company, as plain values."""
+
+    url: str
+    token: str = dataclasses.field(repr=False, default="")
+    ca_cert: str = dataclasses.field(repr=False, default="")  #: PEM text, or ""
+    verify_tls: bool = True
+    timeout: float = 10.0  #: seconds, for every call
+    field_manager: str = "odoo-kubernetes"
+
+
+@dataclasses.dataclass(frozen=True)
+class AppStatus:
+    """Where an app stands on the cluster.
+
+    ``state`` is one of ``ready``, ``progressing``, ``failed``, ``missing``,
+    ``suspended``; ``message`` says why in words; ``address`` is the Ingress
+    address when one is known; ``reason`` is the short machine word behind a
+    state that is not ready (a pod's waiting reason such as
+    ``CrashLoopBackOff``, or ``ProgressDeadlineExceeded``), or "".
+    """
+
+    state: str
+    message: str = ""
+    address: str = ""
+    reason: str = ""
+
+
+# Resources -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ResourceInfo:
+    """Where a kind lives in the REST API."""
+
+    api_version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+
+#: (apiVersion, kind) -> (plural, namespaced) of every kind the backends handle
+RESOURCES = {
+    ("v1", "Namespace"): ("namespaces", False),
+    ("v1", "ConfigMap"): ("configmaps", True),
+    ("v1", "Secret"): ("secrets", True),
+    ("v1", "Service"): ("services", True),
+    ("v1", "ServiceAccount"): ("serviceaccounts", True),
+    ("v1", "PersistentVolumeClaim"): ("persistentvolumeclaims", True),
+    ("v1", "Pod"): ("pods", True),
+    ("apps/v1", "Deployment"): ("deployments", True),
+    ("apps/v1", "StatefulSet"): ("statefulsets", True),
+    ("networking.k8s.io/v1", "Ingress"): ("ingresses", True),
+    ("networking.k8s.io/v1", "NetworkPolicy"): ("networkpolicies", True),
+    ("batch/v1", "Job"): ("jobs", True),
+    ("batch/v1", "CronJob"): ("cronjobs", True),
+    ("policy/v1", "PodDisruptionBudget"): ("poddisruptionbudgets", True),
+}
+
+#: The kinds an app may own, in the order :meth:`AppOperations.delete` removes
+#: them: traffic first, workloads next, their configuration and volumes last.
+APP_KINDS = (
+    ("networking.k8s.io/v1", "Ingress"),
+    ("v1", "Service"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("batch/v1", "CronJob"),
+    ("batch/v1", "Job"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "ServiceAccount"),
+    ("v1", "PersistentVolumeClaim"),
+)
+
+
+def resource_info(api_version, kind):
+    """Return the :class:`ResourceInfo` of a kind, or raise
+    :class:`InvalidObjectError` for a kind the backends do not handle."""
+    try:
+        plural, namespaced = RESOURCES[(api_version, kind)]
+    except KeyError:
+        raise InvalidObjectError(
+            "The kind %s (apiVersion %s) is not supported by the deploy backends."
+            % (kind, api_version)
+        ) from None
+    return ResourceInfo(api_version, kind, plural, namespaced)
+
+
+def resource_path(api_version, kind, namespace=None, name=None):
+    """Return the REST path of a kind's collection, or of one object when
+    ``name`` is given; cluster-scoped kinds ignore ``namespace``."""
+    info = resource_info(api_version, kind)
+    parts = ["/api/v1" if api_version == "v1" else "/apis/%s" % api_version]
+    if info.namespaced:
+        if not namespace:
+            raise InvalidObjectError("%s/%s needs a namespace." % (kind, name or ""))
+        parts += ["namespaces", urllib.parse.quote(namespace, safe="")]
+    parts.append(info.plural)
+    if name:
+        parts.append(urllib.parse.quote(name, safe=""))
+    return "/".join(parts)
+
+
+def object_ref(obj):
+    """Return ``"Kind/name"`` for an object."""
+    return "%s/%s" % (obj.get("kind"), (obj.get("metadata") or {}).get("name"))
+
+
+def label_selector(labels):
+    """Return the equality label selector string for a dict of labels."""
+    return ",".join("%s=%s" % item for item in sorted((labels or {}).items()))
+
+
+def has_labels(obj, labels):
+    """Tell whether ``obj`` carries every label of the dict ``labels``."""
+    own = (obj.get("metadata") or {}).get("labels") or {}
+    return all(own.get(key) == value for key, value in (labels or {}).items())
+
+
+def filter_by_labels(items, labels, api_version=None, kind=None):
+    """Keep the items carrying ``labels``; fill in ``apiVersion`` and ``kind``
+    where a list answer left them out."""
+    result = []
+    for item in items or ():
+        if not has_labels(item, labels):
+            continue
+        if api_version:
+            item.setdefault("apiVersion", api_version)
+        if kind:
+            item.setdefault("kind", kind)
+        result.append(item)
+    return result
+
+
+# Errors ----------------------------------------------------------------------
+
+
+def _api_message(body):
+    """Return the ``message`` of a Kubernetes Status body, or a short text."""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return " ".join(body.split())[:300]
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("reason") or "")[:600]
+    return ""
+
+
+def error_for_status(status, body=None, what="the request"):
+    """Return the :mod:`.exceptions` error for an HTTP error answer.
+
+    ``status`` is the HTTP status, ``body`` the answer (a Kubernetes Status as
+    bytes, text or dict), ``what`` names the object or call in the message.
+    """
+    message = _api_message(body) or "no details given"
+    if status in (401, 403):
+        refused = "credentials" if status == 401 else "permission"
+        return CredentialsError(
+            "The cluster refused the %s for %s (HTTP %s): %s"
+            % (refused, what, status, message),
+            status=status,
+        )
+    if status == 404:
+        return NotFoundError(
+            "The cluster does not know %s (HTTP 404): %s" % (what, message),
+            status=status,
+        )
+    if status == 409:
+        return ConflictError(
+            "The cluster reported a conflict on %s (HTTP 409): %s" % (what, message),
+            status=status,
+        )
+    if status == 422:
+        return InvalidObjectError(
+            "The cluster rejected %s as invalid (HTTP 422): %s" % (what, message),
+            status=status,
+        )
+    if status == 429 or status >= 500:
+        return ClusterUnavailableError(
+            "The cluster could not handle %s right now (HTTP %s): %s"
+            % (what, status, message),
+            status=status,
+        )
+    return PermanentError(
+        "The cluster refused %s (HTTP %s): %s" % (what, status, message),
+        status=status,
+    )
+
+
+def unavailable(what, reason):
+    """Return the retryable error for a call that got no answer at all."""
+    return ClusterUnavailableError("The cluster did not answer %s: %s" % (what, reason))
+
+
+# Rollout rules ---------------------------------------------------------------
+
+
+def is_suspended(workload):
+    """Tell whether a Deployment or StatefulSet was scaled down by suspend."""
+    annotations = (workload.get("metadata") or {}).get("annotations") or {}
+    replicas = (workload.get("spec") or {}).get("replicas", 1)
+    return ANNOTATION_REPLICAS in annotations and replicas == 0
+
+
+def _deployment_rollout(obj):
+    metadata, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    status = obj.get("status") or {}
+    name = metadata.get("name")
+    if metadata.get("generation", 0) > status.get("observedGeneration", -1):
+        return (
+            "progressing",
+            "Deployment %s: waiting for the update to be observed." % name,
+        )
+    for condition in status.get("conditions") or ():
+        if (
+            condition.get("type") == "Progressing"
+            and condition.get("reason") == "ProgressDeadlineExceeded"
+        ):
+            return (
+                "failed",
+                "Deployment %s exceeded its progress deadline." % name,
+                "ProgressDeadlineExceeded",
+            )
+    replicas = spec.get("replicas", 1)
+    updated = status.get("updatedReplicas", 0)
+    if updated < replicas:
+        return "progressing", (
+            "Deployment %s: %s of %s new replicas updated." % (name, updated, replicas)
+        )
+    if status.get("replicas", 0) > updated:
+        return "progressing", (
+            "Deployment %s: %s old replicas pending termination."
+            % (name, status.get("replicas", 0) - updated)
+        )
+    available = status.get("availableReplicas", 0)
+    if available < updated:
+        return "progressing", (
+            "Deployment %s: %s of %s updated replicas available."
+            % (name, available, updated)
+        )
+    return "ready", "Deployment %s rolled out." % name
+
+
+def _statefulset_rollout(obj):
+    metadata, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    status = obj.get("status") or {}
+    name = metadata.get("name")
+    strategy = spec.get("updateStrategy") or {}
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        return (
+            "failed",
+            "StatefulSet %s: rollout status needs the RollingUpdate strategy." % name,
+            "UnsupportedUpdateStrategy",
+        )
+    observed = status.get("observedGeneration", 0)
+    if not observed or metadata.get("generation", 0) > observed:
+        return (
+            "progressing",
+            "StatefulSet %s: waiting for the update to be observed." % name,
+        )
+    replicas = spec.get("replicas", 1)
+    ready = status.get("readyReplicas", 0)
+    if ready < replicas:
+        return "progressing", (
+            "StatefulSet %s: waiting for %s pods to be ready."
+            % (name, replicas - ready)
+        )
+    partition = (strategy.get("rollingUpdate") or {}).get("partition")
+    if strategy.get("rollingUpdate") is not None:
+        if partition is not None and status.get("updatedReplicas", 0) < (
+            replicas - partition
+        ):
+            return "progressing", (
+                "StatefulSet %s: %s of %s new pods updated."
+                % (name, status.get("updatedReplicas", 0), replicas - partition)
+            )
+        return "ready", "StatefulSet %s rolled out." % name
+    if status.get("updateRevision") != status.get("currentRevision"):
+        return "progressing", (
+            "StatefulSet %s: rolling update to revision %s in progress."
+            % (name, status.get("updateRevision"))
+        )
+    return "ready", "StatefulSet %s rolled out." % name
+
+
+def rollout_status(workload):
+    """Return ``(state, message, reason)`` for a Deployment or StatefulSet by
+    the rules of ``kubectl rollout status``; ``state`` is ``ready``,
+    ``progressing``, ``failed`` or ``suspended``, ``reason`` names a failure."""
+    if is_suspended(workload):
+        return "suspended", "%s is suspended." % object_ref(workload), ""
+    if workload.get("kind") == "StatefulSet":
+        result = _statefulset_rollout(workload)
+    else:
+        result = _deployment_rollout(workload)
+    return result if len(result) == 3 else (*result, "")
+
+
+def pod_waiting_reason(pod):
+    """Return ``(reason, message)`` of the first container of a pod that waits
+    (``ImagePullBackOff``, ``CrashLoopBackOff``, ...) or cannot be scheduled,
+    or ``("", "")``."""
+    status = pod.get("status") or {}
+    for key in ("initContainerStatuses", "containerStatuses"):
+        for container in status.get(key) or ():
+            waiting = (container.get("state") or {}).get("waiting") or {}
+            reason = waiting.get("reason")
+            if reason and reason not in ("ContainerCreating", "PodInitializing"):
+                return reason, waiting.get("message") or ""
+    for condition in status.get("conditions") or ():
+        if (
+            condition.get("type") == "PodScheduled"
+            and condition.get("status") == "False"
+        ):
+            return condition.get("reason") or "Unschedulable", condition.get(
+                "message"
+            ) or ""
+    return "", ""
+
+
+def ingress_address(ingress):
+    """Return the address of an Ingress: its load balancer's IP or host name,
+    else the host of its first rule, else ""."""
+    balancer = ((ingress.get("status") or {}).get("loadBalancer") or {}).get(
+        "ingress"
+    ) or ()
+    for entry in balancer:
+        if entry.get("ip") or entry.get("hostname"):
+            return entry.get("ip") or entry.get("hostname")
+    for rule in (ingress.get("spec") or {}).get("rules") or ():
+        if rule.get("host"):
+            return rule["host"]
+    return ""
+
+
+def rolled_out_status(workload):
+    """Return a ``status`` reading as fully rolled out for a Deployment or
+    StatefulSet (what the dry-run cluster reports at once)."""
+    metadata, spec = workload.get("metadata") or {}, workload.get("spec") or {}
+    replicas = spec.get("replicas", 1)
+    status = {
+        "observedGeneration": metadata.get("generation", 1),
+        "replicas": replicas,
+        "updatedReplicas": replicas,
+        "readyReplicas": replicas,
+        "availableReplicas": replicas,
+    }
+    if workload.get("kind") == "StatefulSet":
+        revision = "%s-%s" % (metadata.get("name"), metadata.get("generation", 1))
+        status.update(
+            currentReplicas=replicas, currentRevision=revision, updateRevision=revision
+        )
+    else:
+        status["conditions"] = [
+            {
+                "type": "Available",
+                "status": "True",
+                "reason": "MinimumReplicasAvailable",
+            },
+            {
+                "type": "Progressing",
+                "status": "True",
+                "reason": "NewReplicaSetAvailable",
+            },
+        ]
+    return status
+
+
+# Transport -------------------------------------------------------------------
+
+
+class Transport(abc.ABC):
+    """The REST surface a backend provides; every method raises
+    :mod:`.exceptions` types, never a client library's own."""
+
+    @abc.abstractmethod
+    def apply(self, obj, field_manager=None):
+        """Server-side apply ``obj`` (a dict) with ``force`` and return the live
+        object. ``field_manager`` defaults to the settings' one; suspend and
+        resume pass their own so the app's manifest fields stay untouched."""
+
+    @abc.abstractmethod
+    def get(self, api_version, kind, namespace, name):
+        """Return the live object, or None when it does not exist."""
+
+    @abc.abstractmethod
+    def list(self, api_version, kind, namespace, labels):
+        """Return the objects of ``kind`` in ``namespace`` carrying every
+        label of the dict ``labels`` (filtered here too, not only by the
+        server)."""
+
+    @abc.abstractmethod
+    def delete(self, api_version, kind, namespace, name):
+        """Delete the object; a missing object is not an error."""
+
+    @abc.abstractmethod
+    def version(self):
+        """Return the server's ``/version`` answer as a dict."""
+
+    def close(self):  # noqa: B027 - an optional hook, empty by default
+        """Release connections; the transport is not used afterwards."""
+
+
+class AppOperations:
+    """App-level operations shared by every backend.
+
+    Use it as a context manager to close the transport at the end::
+
+        with AppOperations(transport) as operations:
+            operations.apply(objects)
+    """
+
+    #: Field manager suffix for the replicas that suspend and resume change.
+    scale_manager_suffix = SCALE_MANAGER_SUFFIX
+
+    def __init__(self, transport):
+        self.transport = transport
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Close the transport."""
+        self.transport.close()
+
+    # apply
+
+    def apply(self, objects):
+        """Apply rendered objects in order (a Namespace first); return a list
+        of ``"Kind/name"`` strings."""
+        objects = self._prepare_objects(objects)
+        self._keep_suspended(objects)
+        applied = []
+        for obj in objects:
+            self.transport.apply(obj)
+            applied.append(object_ref(obj))
+        return applied
+
+    def _prepare_objects(self, objects):
+        """Return deep copies of ``objects``, checked, Namespaces first, with a
+        Namespace added for every namespace that has none."""
+        objects = [copy.deepcopy(obj) for obj in objects]
+        for obj in objects:
+            metadata = obj.get("metadata") or {}
+            if not (obj.get("apiVersion") and obj.get("kind") and metadata.get("name")):
+                raise InvalidObjectError(
+                    "An object lacks its apiVersion, kind or metadata.name: %s"
+                    % object_ref(obj)
+                )
+            resource_info(obj["apiVersion"], obj["kind"])
+        namespaces = [obj for obj in objects if obj["kind"] == "Namespace"]
+        others = [obj for obj in objects if obj["kind"] != "Namespace"]
+        known = {obj["metadata"]["name"] for obj in namespaces}
+        for obj in others:
+            namespace = obj["metadata"].get("namespace")
+            if namespace and namespace not in known:
+                known.add(namespace)
+                namespaces.append(self._namespace_object(namespace))
+        return namespaces + others
+
+    def _namespace_object(self, name):
+        """Return the Namespace object added when the rendered objects have
+        none; it carries only the managed-by label, as it may be shared."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": {LABEL_MANAGED_BY: MANAGED_BY}},
+        }
+
+    def _keep_suspended(self, objects):
+        """Keep the replicas of suspended workloads at zero, so applying a
+        suspended app again does not wake it up."""
+        for obj in objects:
+            if obj["kind"] not in WORKLOAD_KINDS:
+                continue
+            metadata = obj["metadata"]
+            live = self.transport.get(
+                obj["apiVersion"],
+                obj["kind"],
+                metadata.get("namespace"),
+                metadata["name"],
+            )
+            if live and is_suspended(live):
+                obj.setdefault("spec", {})["replicas"] = 0
+
+    # credentials
+
+    def read_secret(self, namespace, name):
+        """Return the decoded ``data`` of a Secret as a dict, or None."""
+        secret = self.transport.get("v1", "Secret", namespace, name)
+        if secret is None:
+            return None
+        values = {}
+        for key, value in (secret.get("data") or {}).items():
+            values[key] = base64.b64decode(value or "").decode(
+                "utf-8", errors="replace"
+            )
+        values.update(secret.get("stringData") or {})
+        return values
+
+    # status
+
+    def status(self, namespace, labels):
+        """Return the :class:`AppStatus` of the app whose objects carry
+        ``labels``."""
+        workloads = self._workloads(namespace, labels)
+        address = self._address(namespace, labels)
+        if not workloads:
+            return AppStatus("missing", "No workload of the app is on the cluster.")
+        states = [(workload, *rollout_status(workload)) for workload in workloads]
+        if all(state == "suspended" for _workload, state, _msg, _why in states):
+            return AppStatus("suspended", "The app is scaled to zero.", address)
+        for workload, state, message, failure in states:
+            if state == "failed":
+                reason, detail = self._pods_reason(namespace, workload)
+                return AppStatus(
+                    "failed",
+                    self._join(message, reason, detail),
+                    address,
+                    reason or failure,
+                )
+        for workload, state, message, _failure in states:
+            if state == "progressing":
+                reason, detail = self._pods_reason(namespace, workload)
+                return AppStatus(
+                    "progressing", self._join(message, reason, detail), address, reason
+                )
+        return AppStatus("ready", "%s workloads rolled out." % len(workloads), address)
+
+    def _workloads(self, namespace, labels):
+        """Return the app's Deployments and StatefulSets."""
+        workloads = []
+        for kind in WORKLOAD_KINDS:
+            workloads += self.transport.list("apps/v1", kind, namespace, labels)
+        return workloads
+
+    def _address(self, namespace, labels):
+        """Return the first address among the app's Ingresses, or ""."""
+        ingresses = self.transport.list(
+            "networking.k8s.io/v1", "Ingress", namespace, labels
+        )
+        for ingress in ingresses:
+            address = ingress_address(ingress)
+            if address:
+                return address
+        return ""
+
+    def _pods_reason(self, namespace, workload):
+        """Return ``(reason, message)`` of the first waiting pod of a workload,
+        found by its selector, or ``("", "")``."""
+        selector = ((workload.get("spec") or {}).get("selector") or {}).get(
+            "matchLabels"
+        )
+        if not selector:
+            return "", ""
+        for pod in self.transport.list("v1", "Pod", namespace, selector):
+            reason, message = pod_waiting_reason(pod)
+            if reason:
+                return reason, message
+        return "", ""
+
+    @staticmethod
+    def _join(message, reason, detail):
+        if not reason:
+            return message
+        text = "%s Pod waiting: %s" % (message, reason)
+        return "%s (%s)" % (text, detail[:300]) if detail else text
+
+    # suspend and resume
+
+    def suspend(self, namespace, labels):
+        """Scale the app's Deployments and StatefulSets to zero, keeping
+        volumes and secrets, and remember their replicas. Return the scaled
+        ``"Kind/name"``."""
+        scaled = []
+        for workload in self._workloads(namespace, labels):
+            if is_suspended(workload):
+                continue
+            replicas = (workload.get("spec") or {}).get("replicas", 1)
+            self._scale(workload, 0, {ANNOTATION_REPLICAS: str(replicas)})
+            scaled.append(object_ref(workload))
+        return scaled
+
+    def resume(self, namespace, labels):
+        """Scale back what :meth:`suspend` scaled down. Return the scaled
+        ``"Kind/name"``."""
+        scaled = []
+        for workload in self._workloads(namespace, labels):
+            if not is_suspended(workload):
+                continue
+            annotations = workload["metadata"]["annotations"]
+            try:
+                replicas = int(annotations[ANNOTATION_REPLICAS])
+            except ValueError:
+                replicas = 1
+            self._scale(workload, replicas, {ANNOTATION_REPLICAS: None})
+            scaled.append(object_ref(workload))
+        return scaled
+
+    def _scale(self, workload, replicas, annotations):
+        """Apply the replicas and annotations of one workload with the scale
+        field manager; ``None`` removes an annotation."""
+        metadata = workload["metadata"]
+        patch = {
+            "apiVersion": workload.get("apiVersion") or "apps/v1",
+            "kind": workload["kind"],
+            "metadata": {
+                "name": metadata["name"],
+                "namespace": metadata.get("namespace"),
+                "annotations": annotations,
+            },
+            "spec": {"replicas": replicas},
+        }
+        manager = self._scale_manager()
+        self.transport.apply(patch, field_manager=manager)
+
+    def _scale_manager(self):
+        settings = getattr(self.transport, "settings", None)
+        base = getattr(settings, "field_manager", None) or ClusterSettings.field_manager
+        return base + self.scale_manager_suffix
+
+    # delete
+
+    def delete(self, namespace, labels):
+        """Delete the app's objects; delete the namespace only when no object
+        of another app is left in it. Return the deleted ``"Kind/name"``."""
+        if not labels:
+            raise InvalidObjectError("Refusing to delete objects without labels.")
+        claims = self._statefulset_claims(namespace, labels)
+        deleted = []
+        for api_version, kind in APP_KINDS:
+            for obj in self.transport.list(api_version, kind, namespace, labels):
+                self.transport.delete(
+                    api_version, kind, namespace, obj["metadata"]["name"]
+                )
+                deleted.append("%s/%s" % (kind, obj["metadata"]["name"]))
+        for name in self._claims_to_delete(namespace, labels, claims, deleted):
+            self.transport.delete("v1", "PersistentVolumeClaim", namespace, name)
+            deleted.append("PersistentVolumeClaim/%s" % name)
+        if not self._namespace_in_use(namespace):
+            self.transport.delete("v1", "Namespace", None, namespace)
+            deleted.append("Namespace/%s" % namespace)
+        return deleted
+
+    def _statefulset_claims(self, namespace, labels):
+        """Return name patterns of the volume claims the app's StatefulSets
+        created (``<template>-<statefulset>-<ordinal>``)."""
+        patterns = []
+        for sts in self.transport.list("apps/v1", "StatefulSet", namespace, labels):
+            for template in (sts.get("spec") or {}).get("volumeClaimTemplates") or ():
+                prefix = "%s-%s" % (
+                    template["metadata"]["name"],
+                    sts["metadata"]["name"],
+                )
+                patterns.append(re.compile(r"%s-\d+" % re.escape(prefix)))
+        return patterns
+
+    def _claims_to_delete(self, namespace, labels, patterns, deleted):
+        """Return the names of StatefulSet volume claims not yet deleted that
+        belong to no other app."""
+        if not patterns:
+            return []
+        names = []
+        instance = labels.get(LABEL_INSTANCE)
+        for claim in self.transport.list("v1", "PersistentVolumeClaim", namespace, {}):
+            name = claim["metadata"]["name"]
+            owner = (claim["metadata"].get("labels") or {}).get(LABEL_INSTANCE)
+            if "PersistentVolumeClaim/%s" % name in deleted:
+                continue
+            if owner and owner != instance:
+                continue
+            if any(pattern.fullmatch(name) for pattern in patterns):
+                names.append(name)
+        return names
+
+    def _namespace_in_use(self, namespace):
+        """Tell whether an object managed by these addons is left in the
+        namespace."""
+        managed = {LABEL_MANAGED_BY: MANAGED_BY}
+        return any(
+            self.transport.list(api_version, kind, namespace, managed)
+            for api_version, kind in APP_KINDS
+        )
+
+    # connection
+
+    def test_connection(self):
+        """Return a sentence naming the server version, or raise."""
+        version = self.transport.version() or {}
+        text = version.get("gitVersion") or "%s.%s" % (
+            version.get("major", "?"),
+            version.get("minor", "?"),
+        )
+        platform = version.get("platform")
+        if platform:
+            return "The cluster answered: Kubernetes %s (%s)." % (text, platform)
+        return "The cluster answered: Kubernetes %s." % text
+
+
+# Dry-run cluster -------------------------------------------------------------
+
+_MEMORY = {}
+_MEMORY_LOCK = threading.Lock()
+_MEMORY_VERSIONS = itertools.count(1)
+
+
+def merge_apply(live, obj):
+    """Return ``live`` with ``obj`` merged in: dicts merge, other values
+    replace, ``None`` removes a key (the dry-run stand-in for server-side
+    apply)."""
+    result = copy.deepcopy(live) if live else {}
+    for key, value in obj.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge_apply(result[key], value)
+        elif isinstance(value, dict):
+            result[key] = merge_apply({}, value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+class MemoryTransport(Transport):
+    """An in-memory cluster for the dry-run backend: keeps applied objects per
+    scope, reports workloads as ready at once. Not thread-hostile, not
+    persistent.
+
+    Every ``MemoryTransport(scope)`` with the same scope (e.g. a database and
+    company) sees the same objects, within one process.
+    """
+
+    def __init__(self, scope="default", settings=None):
+        self.scope = scope
+        self.settings = settings
+
+    @classmethod
+    def reset(cls, scope=None):
+        """Forget the objects of ``scope``, or of every scope when None."""
+        with _MEMORY_LOCK:
+            if scope is None:
+                _MEMORY.clear()
+            else:
+                _MEMORY.pop(scope, None)
+
+    @staticmethod
+    def _key(api_version, kind, namespace, name):
+        info = resource_info(api_version, kind)
+        return (api_version, kind, namespace if info.namespaced else None, name)
+
+    def apply(self, obj, field_manager=None):
+        metadata = obj.get("metadata") or {}
+        api_version, kind, name = (
+            obj.get("apiVersion"),
+            obj.get("kind"),
+            metadata.get("name"),
+        )
+        key = self._key(api_version, kind, metadata.get("namespace"), name)
+        what = "%s/%s" % (kind, name)
+        with _MEMORY_LOCK:
+            store = _MEMORY.setdefault(self.scope, {})
+            if key[2] and ("v1", "Namespace", None, key[2]) not in store:
+                raise NotFoundError(
+                    'The cluster does not know %s (HTTP 404): namespaces "%s" not found'
+                    % (what, key[2]),
+                    status=404,
+                )
+            live = store.get(key)
+            merged = merge_apply(live, obj)
+            merged.pop("status", None)
+            if live and "status" in live:
+                merged["status"] = copy.deepcopy(live["status"])
+            self._bookkeep(merged, live)
+            if kind in WORKLOAD_KINDS:
+                merged["status"] = rolled_out_status(merged)
+            store[key] = merged
+            return copy.deepcopy(merged)
+
+    @staticmethod
+    def _bookkeep(merged, live):
+        """Set uid, resourceVersion and generation as a server would."""
+        metadata = merged.setdefault("metadata", {})
+        if live is None:
+            metadata["uid"] = str(uuid.uuid4())
+            metadata["creationTimestamp"] = datetime.datetime.now(
+                datetime.timezone.utc
+            ).strftime("%Y-%m-%dT%H:%M:%SZ")
+            metadata["generation"] = 1
+            metadata["resourceVersion"] = str(next(_MEMORY_VERSIONS))
+            return
+        live_metadata = live.get("metadata") or {}
+        for field in ("uid", "creationTimestamp", "generation", "resourceVersion"):
+            metadata[field] = live_metadata.get(field)
+        if merged.get("spec") != live.get("spec"):
+            metadata["generation"] = (live_metadata.get("generation") or 1) + 1
+        if merged != live:
+            metadata["resourceVersion"] = str(next(_MEMORY_VERSIONS))
+
+    def get(self, api_version, kind, namespace, name):
+        key = self._key(api_version, kind, namespace, name)
+        with _MEMORY_LOCK:
+            obj = _MEMORY.get(self.scope, {}).get(key)
+            return copy.deepcopy(obj) if obj is not None else None
+
+    def list(self, api_version, kind, namespace, labels):
+        info = resource_info(api_version, kind)
+        with _MEMORY_LOCK:
+            items = [
+                copy.deepcopy(obj)
+                for (av, k, ns, _name), obj in _MEMORY.get(self.scope, {}).items()
+                if av == api_version
+                and k == kind
+                and (not info.namespaced or ns == namespace)
+                and has_labels(obj, labels)
+            ]
+        return items
+
+    def delete(self, api_version, kind, namespace, name):
+        key = self._key(api_version, kind, namespace, name)
+        with _MEMORY_LOCK:
+            store = _MEMORY.get(self.scope, {})
+            store.pop(key, None)
+            if kind == "Namespace":
+                for other in [k for k in store if k[2] == name]:
+                    del store[other]
+
+    def version(self):
+        return {
+            "major": "1",
+            "minor": "33",
+            "gitVersion": "v1.33.0-dry-run",
+            "platform": "in-memory dry run",
+        }
+
+
+__all__ = [
+    "APP_KINDS",
+    "AppOperations",
+    "AppStatus",
+    "ClusterSettings",
+    "KubernetesError",
+    "MemoryTransport",
+    "ResourceInfo",
+    "Transport",
+    "error_for_status",
+    "resource_info",
+    "resource_path",
+]
