@@ -1,0 +1,254 @@
+"""A :class:`Transport` on the official ``kubernetes`` Python client.
+
+One :class:`ApiTransport` is one company's connection: its own
+``Configuration`` and ``ApiClient``, built from :class:`ClusterSettings` and
+nothing else. The process-wide default configuration is never read nor
+changed, no kubeconfig is loaded, and the proxy is decided here from the
+standard ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` variables, as kubectl
+does, rather than left to the client's partial reading of them.
+
+Calls go through the typed API classes (``CoreV1Api.patch_namespaced_...``)
+without their model layer: answers come back as the raw JSON the server sent,
+so the objects keep every field. Server-side apply is
+``patch_...(field_manager=..., force=True,
+_content_type="application/apply-patch+yaml")``.
+
+It runs on the client's 36.x line (the one that installs beside Odoo's
+urllib3 1.26) and on the regenerated 37.x line: the token goes whole
+(``"Bearer <token>"``) into ``api_key["authorization"]``, the CA into a file
+removed on :meth:`ApiTransport.close`, every call carries
+``_request_timeout``, errors are told apart by their HTTP status, and raw
+answers are asked for the way each line offers.
+
+Retries are off: a call is sent once, and the provisioning cron decides when
+to try again. A transport belongs to the process that built it; after a
+``fork()`` build a new one (the deployers build one per operation anyway).
+"""
+
+import functools
+import json
+import logging
+import os
+import re
+import tempfile
+import urllib.parse
+import urllib.request
+import weakref
+
+import urllib3
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from odoo.addons.kubernetes_base.lib.cluster import (
+    APPLY_CONTENT_TYPE,
+    Transport,
+    error_for_status,
+    filter_by_labels,
+    label_selector,
+    resource_info,
+    unavailable,
+)
+from odoo.addons.kubernetes_base.lib.exceptions import (
+    ConfigurationError,
+    NotFoundError,
+)
+
+_logger = logging.getLogger(__name__)
+
+#: The typed API class of each apiVersion the backends handle.
+API_CLASSES = {
+    "v1": "CoreV1Api",
+    "apps/v1": "AppsV1Api",
+    "batch/v1": "BatchV1Api",
+    "networking.k8s.io/v1": "NetworkingV1Api",
+    "policy/v1": "PolicyV1Api",
+}
+
+
+def snake_case(kind):
+    """Return the method suffix of a kind: ``ConfigMap`` -> ``config_map``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
+
+
+def proxy_for(url):
+    """Return the proxy the environment sets for ``url``, or None when there
+    is none or ``NO_PROXY`` exempts its host."""
+    proxies = urllib.request.getproxies_environment()
+    parts = urllib.parse.urlsplit(url)
+    proxy = proxies.get(parts.scheme)
+    if not proxy:
+        return None
+    if urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        return None
+    return proxy
+
+
+def _remove_file(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+class ApiTransport(Transport):
+    """Talks to one cluster with the official client, for one company."""
+
+    def __init__(self, settings):
+        if not settings.url:
+            raise ConfigurationError("The Kubernetes API URL is not set.")
+        self.settings = settings
+        self._pid = os.getpid()
+        self._ca_file = None
+        self._cleanup = None
+        self._client = client.ApiClient(configuration=self._configuration())
+
+    def _configuration(self):
+        """Return a ``Configuration`` holding the settings and nothing from
+        the process defaults."""
+        settings = self.settings
+        configuration = client.Configuration()
+        configuration.host = settings.url.rstrip("/")
+        configuration.api_key = {}
+        configuration.api_key_prefix = {}
+        if settings.token:
+            configuration.api_key["authorization"] = "Bearer %s" % settings.token
+        configuration.verify_ssl = settings.verify_tls
+        if settings.verify_tls and settings.ca_cert:
+            configuration.ssl_ca_cert = self._write_ca(settings.ca_cert)
+        configuration.proxy = proxy_for(configuration.host)
+        configuration.no_proxy = None
+        configuration.retries = False
+        return configuration
+
+    def _write_ca(self, pem):
+        """Write the CA certificate to a private file, removed on close or
+        when the transport is collected."""
+        handle, path = tempfile.mkstemp(prefix="odoo-k8s-ca-", suffix=".pem")
+        with os.fdopen(handle, "w") as ca_file:
+            ca_file.write(pem)
+        self._ca_file = path
+        self._cleanup = weakref.finalize(self, _remove_file, path)
+        return path
+
+    def close(self):
+        self._client.close()
+        self._client.rest_client.pool_manager.clear()
+        if self._cleanup is not None:
+            self._cleanup()
+
+    # Calls
+
+    def _method(self, verb, info):
+        """Return the typed method for ``verb`` on a kind, asking for the raw
+        answer (``*_without_preload_content`` on 37.x, ``_preload_content``
+        before)."""
+        api = getattr(client, API_CLASSES[info.api_version])(self._client)
+        scope = "namespaced_" if info.namespaced else ""
+        name = "%s_%s%s" % (verb, scope, snake_case(info.kind))
+        raw = getattr(api, name + "_without_preload_content", None)
+        if raw is not None:
+            return raw
+        return functools.partial(getattr(api, name), _preload_content=False)
+
+    def _call(self, what, method, *args, **kwargs):
+        """Run one call and return its decoded JSON answer; raise the
+        :mod:`exceptions` type of any failure."""
+        if os.getpid() != self._pid:
+            raise RuntimeError(
+                "An ApiTransport cannot be used after fork(); build a new one."
+            )
+        try:
+            response = method(*args, _request_timeout=self.settings.timeout, **kwargs)
+        except ApiException as err:
+            raise self._api_error(err, what) from err
+        except urllib3.exceptions.SSLError as err:
+            raise self._tls_error(err, what) from err
+        except urllib3.exceptions.HTTPError as err:
+            raise unavailable(what, _reason(err)) from err
+        try:
+            status, data = response.status, response.data
+        except urllib3.exceptions.HTTPError as err:
+            raise unavailable(what, _reason(err)) from err
+        finally:
+            response.release_conn()
+        if not 200 <= status <= 299:
+            raise error_for_status(status, data, what)
+        return json.loads(data) if data else {}
+
+    def _api_error(self, err, what):
+        if not err.status:
+            # The 36.x client reports a TLS failure as a status-less error.
+            if "SSL" in str(err.reason):
+                return self._tls_error(err.reason, what)
+            return unavailable(what, str(err.reason).splitlines()[0])
+        return error_for_status(err.status, err.body, what)
+
+    def _tls_error(self, err, what):
+        return ConfigurationError(
+            "The TLS certificate of the cluster was not accepted for %s; check "
+            "the CA certificate or the TLS verification setting: %s"
+            % (what, str(err).splitlines()[0])
+        )
+
+    # Transport
+
+    def apply(self, obj, field_manager=None):
+        metadata = obj["metadata"]
+        info = resource_info(obj["apiVersion"], obj["kind"])
+        what = "%s/%s" % (info.kind, metadata["name"])
+        args = [metadata["name"]]
+        if info.namespaced:
+            args.append(metadata.get("namespace"))
+        _logger.debug("apply %s in %s", what, metadata.get("namespace"))
+        return self._call(
+            what,
+            self._method("patch", info),
+            *args,
+            obj,
+            field_manager=field_manager or self.settings.field_manager,
+            force=True,
+            _content_type=APPLY_CONTENT_TYPE,
+        )
+
+    def get(self, api_version, kind, namespace, name):
+        info = resource_info(api_version, kind)
+        args = [name, namespace] if info.namespaced else [name]
+        try:
+            return self._call("%s/%s" % (kind, name), self._method("read", info), *args)
+        except NotFoundError:
+            return None
+
+    def list(self, api_version, kind, namespace, labels):
+        info = resource_info(api_version, kind)
+        args = [namespace] if info.namespaced else []
+        kwargs = {"label_selector": label_selector(labels)} if labels else {}
+        answer = self._call(
+            "the list of %s" % info.plural, self._method("list", info), *args, **kwargs
+        )
+        return filter_by_labels(answer.get("items"), labels, api_version, kind)
+
+    def delete(self, api_version, kind, namespace, name):
+        info = resource_info(api_version, kind)
+        args = [name, namespace] if info.namespaced else [name]
+        try:
+            self._call(
+                "%s/%s" % (kind, name),
+                self._method("delete", info),
+                *args,
+                propagation_policy="Background",
+            )
+        except NotFoundError:
+            _logger.debug("%s/%s was already gone", kind, name)
+
+    def version(self):
+        api = client.VersionApi(self._client)
+        method = getattr(api, "get_code_without_preload_content", None)
+        if method is None:
+            method = functools.partial(api.get_code, _preload_content=False)
+        return self._call("the version request", method)
+
+
+def _reason(err):
+    """Return the first line of a connection error, without the URL noise."""
+    reason = getattr(err, "reason", None) or err
+    return str(reason).splitlines()[0][:300]
