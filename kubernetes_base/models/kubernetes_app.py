@@ -203,21 +203,22 @@ class KubernetesApp(models.Model):
                         hostname=app.hostname,
                     )
                 )
-            taken = self.sudo().search_count(
-                [
-                    ("hostname", "=", app.hostname),
-                    ("state", "!=", "deleted"),
-                    ("id", "!=", app.id),
-                ],
-                limit=1,
-            )
-            if taken:
-                raise ValidationError(
-                    _(
-                        "The hostname %(hostname)s is already used by another app.",
-                        hostname=app.hostname,
-                    )
+            self._check_hostname_free(app.hostname, apps=app)
+
+    @api.model
+    def _check_hostname_free(self, hostname, apps=None):
+        """Raise a ValidationError when an app other than ``apps`` uses
+        ``hostname``."""
+        domain = [("hostname", "=", hostname), ("state", "!=", "deleted")]
+        if apps:
+            domain.append(("id", "not in", apps.ids))
+        if self.sudo().search_count(domain, limit=1):
+            raise ValidationError(
+                _(
+                    "The hostname %(hostname)s is already used by another app.",
+                    hostname=hostname,
                 )
+            )
 
     @api.constrains("environment_id", "namespace_id", "product_id")
     def _check_environment(self):
@@ -264,7 +265,16 @@ class KubernetesApp(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         products = self.env["product.product"]
+        namespaces = self.env["kubernetes.namespace"]
         for vals in vals_list:
+            # Checked before the insert, so that the unique indexes, which
+            # settle races, are not what a user meets.
+            company = namespaces.browse(vals.get("namespace_id")).company_id
+            problem = self._get_name_problem(vals.get("name") or "", company)
+            if problem:
+                raise ValidationError(problem)
+            if vals.get("hostname"):
+                self._check_hostname_free(vals["hostname"])
             if "config_map_ids" not in vals and vals.get("product_id"):
                 product = products.browse(vals["product_id"])
                 vals["config_map_ids"] = [
@@ -274,6 +284,13 @@ class KubernetesApp(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if vals.get("name"):
+            for app in self:
+                problem = self._get_name_problem(vals["name"], app.company_id, app=app)
+                if problem:
+                    raise ValidationError(problem)
+        if vals.get("hostname"):
+            self._check_hostname_free(vals["hostname"], apps=self)
         if "hostname" in vals and not self.env.su and not self.env.user.has_group(
             "kubernetes_base.group_kubernetes_manager"
         ):
@@ -386,20 +403,20 @@ class KubernetesApp(models.Model):
         return True
 
     def _try_lock(self):
-        """Lock the app's row for this transaction; False when another worker
-        holds it or the work is gone."""
+        """Lock the app's row for this transaction.
+
+        Returns False when another worker holds the row (it is skipped, not
+        waited for) or when its pending work is already done.
+        """
         self.ensure_one()
         self.env.cr.execute(
-            """
-            SELECT id FROM kubernetes_app
-            WHERE id = %s AND pending_action IS NOT NULL
-            FOR UPDATE SKIP LOCKED
-            """,
+            "SELECT pending_action FROM kubernetes_app WHERE id = %s "
+            "FOR UPDATE SKIP LOCKED",
             (self.id,),
         )
-        locked = bool(self.env.cr.fetchone())
+        row = self.env.cr.fetchone()
         self.invalidate_recordset()
-        return locked
+        return bool(row and row[0])
 
     def _process_pending(self):
         """Run the app's pending action once and record the outcome."""

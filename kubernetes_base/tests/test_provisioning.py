@@ -1,0 +1,233 @@
+import logging
+from unittest import mock
+
+from odoo import fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from ..lib import render
+from ..lib.cluster import AppOperations, AppStatus, MemoryTransport
+from ..lib.exceptions import ClusterUnavailableError, CredentialsError
+from ..models import kubernetes_app
+from .common import KubernetesCase
+
+
+@tagged("post_install", "-at_install")
+class TestProvisioning(KubernetesCase):
+    """The app's life on the dry-run backend, retries and failures."""
+
+    def _memory(self):
+        return MemoryTransport(self._memory_scope())
+
+    def _deployment(self, app):
+        return self._memory().get(
+            "apps/v1", "Deployment", app.namespace_id.name, app.name
+        )
+
+    def _credentials(self, app):
+        with self.company._kubernetes_deployer() as deployer:
+            return deployer.read_credentials(app)
+
+    def _deploy(self, name="shop-int"):
+        app = self._create_app(name)
+        app.action_deploy()
+        return self._process(app, runs=2)
+
+    def test_deploy_reaches_running(self):
+        app = self._create_app()
+        app.action_deploy()
+        self.assertEqual((app.state, app.pending_action), ("queued", "deploy"))
+
+        self._process(app)
+        self.assertEqual((app.state, app.pending_action), ("deploying", "watch"))
+        self.assertIn("kind: Deployment", app.applied_objects)
+        self.assertIn("kind: Ingress", app.applied_objects)
+
+        self._process(app)
+        self.assertEqual(app.state, "running")
+        self.assertFalse(app.pending_action)
+        self.assertTrue(app.running_date)
+        self.assertTrue(self._deployment(app))
+
+    def test_secrets_never_stored_in_odoo(self):
+        app = self._deploy()
+        credentials = self._credentials(app)
+        self.assertEqual(set(credentials), {"admin_password", "db_password"})
+        self.assertGreaterEqual(len(credentials["admin_password"]), 16)
+        texts = [app.applied_objects, app.status_message or ""]
+        texts += app.message_ids.mapped("body")
+        texts += app.message_ids.tracking_value_ids.mapped("new_value_char")
+        for secret in credentials.values():
+            for text in texts:
+                self.assertNotIn(secret, str(text))
+        self.assertIn("********", app.applied_objects)
+
+    def test_redeploy_keeps_credentials_rotation_changes_them(self):
+        app = self._deploy()
+        first = self._credentials(app)
+        app.action_redeploy()
+        self._process(app, runs=2)
+        self.assertEqual(self._credentials(app), first)
+
+        app.action_rotate_credentials()
+        self.assertTrue(app.rotate_credentials)
+        self._process(app, runs=2)
+        self.assertEqual(app.state, "running")
+        self.assertFalse(app.rotate_credentials)
+        rotated = self._credentials(app)
+        self.assertNotEqual(rotated["admin_password"], first["admin_password"])
+
+    def test_config_change_rolls_the_deployment(self):
+        app = self._deploy()
+        before = self._deployment(app)["spec"]["template"]["metadata"]["annotations"]
+        app.config_map_ids.filtered(lambda e: e.key_id.key == "PIP_INSTALL").value = (
+            "fastapi\nkind: ClusterRole"
+        )
+        app.action_redeploy()
+        self._process(app, runs=2)
+        deployment = self._deployment(app)
+        after = deployment["spec"]["template"]["metadata"]["annotations"]
+        self.assertNotEqual(
+            before[render.CHECKSUM_ANNOTATION], after[render.CHECKSUM_ANNOTATION]
+        )
+        config = self._memory().get(
+            "v1", "ConfigMap", app.namespace_id.name, "%s-config" % app.name
+        )
+        self.assertEqual(config["data"]["PIP_INSTALL"], "fastapi\nkind: ClusterRole")
+
+    def test_suspend_and_resume(self):
+        app = self._deploy()
+        app.action_suspend()
+        self._process(app)
+        self.assertEqual(app.state, "suspended")
+        self.assertEqual(self._deployment(app)["spec"]["replicas"], 0)
+        claim = self._memory().get(
+            "v1", "PersistentVolumeClaim", app.namespace_id.name,
+            "%s-filestore" % app.name,
+        )
+        self.assertTrue(claim, "suspending keeps the data")
+
+        app.action_resume()
+        self._process(app, runs=2)
+        self.assertEqual(app.state, "running")
+        self.assertEqual(self._deployment(app)["spec"]["replicas"], 1)
+
+    def test_delete_spares_other_apps(self):
+        app = self._deploy("first")
+        other = self._deploy("second")
+        app.action_delete()
+        self._process(app)
+        self.assertEqual(app.state, "deleted")
+        self.assertFalse(self._deployment(app))
+        self.assertTrue(self._deployment(other))
+        self.assertEqual(other.state, "running")
+
+    def test_actions_refused_in_wrong_state(self):
+        app = self._create_app()
+        with self.assertRaisesRegex(UserError, "cannot be resume"):
+            app.action_resume()
+        with self.assertRaisesRegex(UserError, "cannot be delete"):
+            app.action_delete()
+        with self.assertRaisesRegex(UserError, "objects on the cluster"):
+            self._deploy("busy").unlink()
+
+    def test_transient_failures_retry_with_growing_delays(self):
+        app = self._create_app()
+        app.action_deploy()
+        fault = ClusterUnavailableError("The cluster did not answer within 10 s.")
+        delays = []
+        with (
+            mock.patch.object(AppOperations, "apply", side_effect=fault),
+            self.assertLogs(kubernetes_app.__name__, "WARNING"),
+        ):
+            for attempt in range(1, kubernetes_app.MAX_ATTEMPTS):
+                before = fields.Datetime.now()
+                self._process(app)
+                self.assertEqual(app.state, "queued")
+                self.assertEqual(app.attempt_count, attempt)
+                self.assertIn("did not answer", app.last_error)
+                delays.append((app.next_attempt_date - before).total_seconds())
+            self._process(app)
+        self.assertEqual(delays, sorted(delays))
+        self.assertGreater(delays[-1], delays[0])
+        self.assertEqual(app.state, "failed")
+        self.assertIn("Gave up after", app.last_error)
+        self.assertFalse(app.pending_action)
+
+        app.action_deploy()
+        self._process(app, runs=2)
+        self.assertEqual(app.state, "running", "a new deploy recovers the app")
+        self.assertFalse(app.last_error)
+
+    def test_permanent_failure_stops_at_once(self):
+        app = self._create_app()
+        app.action_deploy()
+        fault = CredentialsError("The cluster refused the credentials (HTTP 401).")
+        with (
+            mock.patch.object(AppOperations, "apply", side_effect=fault),
+            self.assertLogs(kubernetes_app.__name__, "WARNING"),
+        ):
+            self._process(app)
+        self.assertEqual(app.state, "failed")
+        self.assertIn("HTTP 401", app.last_error)
+        self.assertIn("HTTP 401", app.message_ids[0].body)
+
+    def test_unexpected_error_fails_visibly(self):
+        app = self._create_app()
+        app.action_deploy()
+        with (
+            mock.patch.object(AppOperations, "apply", side_effect=RuntimeError("x")),
+            self.assertLogs(kubernetes_app.__name__, "WARNING") as logs,
+        ):
+            self._process(app)
+        self.assertEqual(app.state, "failed")
+        self.assertIn("unexpected error", app.last_error)
+        self.assertTrue(any("Traceback" in line for line in logs.output))
+
+    def test_failed_rollout_and_deadline(self):
+        app = self._create_app()
+        app.action_deploy()
+        self._process(app)
+        failed = AppStatus("failed", "Pod r4ts: ImagePullBackOff")
+        with (
+            mock.patch.object(AppOperations, "status", return_value=failed),
+            self.assertLogs(kubernetes_app.__name__, "WARNING"),
+        ):
+            self._process(app)
+        self.assertEqual(app.state, "failed")
+        self.assertIn("ImagePullBackOff", app.last_error)
+
+        app.action_deploy()
+        self._process(app)
+        waiting = AppStatus("progressing", "1 of 1 replicas updated, 0 available")
+        with mock.patch.object(AppOperations, "status", return_value=waiting):
+            self._process(app)
+            self.assertEqual(app.state, "deploying")
+            self.assertEqual(app.status_message, waiting.message)
+            app.applied_date = fields.Datetime.now() - kubernetes_app.WATCH_DEADLINE * 2
+            with self.assertLogs(kubernetes_app.__name__, "WARNING"):
+                self._process(app)
+        self.assertEqual(app.state, "failed")
+        self.assertIn("did not finish", app.last_error)
+
+    def test_locked_app_is_skipped(self):
+        demo = self.env.ref("kubernetes_base.kubernetes_app_demo")
+        demo.write({"pending_action": "deploy", "state": "queued"})
+        self.env.flush_all()
+        self.assertTrue(demo._try_lock())
+        with self.registry.cursor() as other_cr:
+            other_env = self.env(cr=other_cr)
+            self.assertFalse(other_env["kubernetes.app"].browse(demo.id)._try_lock())
+
+    def test_test_connection_on_dry_run(self):
+        action = self.company.action_kubernetes_test_connection()
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_cron_is_triggered_by_actions(self):
+        cron = self.env.ref("kubernetes_base.ir_cron_kubernetes_app_process")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self._create_app().action_deploy()
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            len(triggers),
+        )
