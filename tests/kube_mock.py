@@ -464,6 +464,14 @@ class KubeMock:
 
         self.call(clear)
 
+    def reset_requests(self):
+        """Forget the requests received so far, keeping the objects."""
+
+        def clear(emulator):
+            emulator._requests.clear()
+
+        self.call(clear)
+
     def set_auto_rollout(self, value):
         """Turn the simulated controllers' rolled-out status on or off."""
 

@@ -161,6 +161,12 @@ class ApiTransport(Transport):
             response = method(*args, _request_timeout=self.settings.timeout, **kwargs)
         except ApiException as err:
             raise self._api_error(err, what) from err
+        except AttributeError as err:
+            # 36.x fails decoding the empty body of its own status-less error
+            # (a TLS failure); report the error it was building.
+            if not isinstance(err.__context__, ApiException):
+                raise
+            raise self._api_error(err.__context__, what) from err.__context__
         except urllib3.exceptions.SSLError as err:
             raise self._tls_error(err, what) from err
         except urllib3.exceptions.HTTPError as err:

@@ -134,13 +134,24 @@ class Kr8sTransport(Transport):
             return self._loop.run_until_complete(coroutine)
 
     async def _get_api(self):
-        """Return the kr8s client of this transport, built on first use."""
+        """Return the kr8s client of this transport, built on first use.
+
+        kr8s authenticates and asks the server for its version while building
+        the client; that first answer is bounded and mapped like any call.
+        """
         if self._api is None:
+            what = "the connection"
             factory = kr8s.asyncio.api(kubeconfig=self.kubeconfig())
             try:
                 api = await asyncio.wait_for(factory, self.settings.timeout)
-            except asyncio.TimeoutError as err:
-                raise unavailable("the connection", "no answer in time") from err
+            except (asyncio.TimeoutError, kr8s.APITimeoutError) as err:
+                raise unavailable(
+                    what, "no answer within %ss" % self.settings.timeout
+                ) from err
+            except kr8s.ServerError as err:
+                raise _server_error(err, what) from err
+            except httpx.TransportError as err:
+                raise _transport_error(err, what) from err
             except ValueError as err:
                 raise ConfigurationError(
                     "kr8s refused the connection settings: %s" % err
@@ -202,13 +213,7 @@ class Kr8sTransport(Transport):
                 what, "no answer within %ss" % self.settings.timeout
             ) from err
         except httpx.TransportError as err:
-            if _is_tls_failure(err):
-                raise ConfigurationError(
-                    "The TLS certificate of the cluster was not accepted for %s; "
-                    "check the CA certificate or the TLS verification setting: %s"
-                    % (what, err)
-                ) from err
-            raise unavailable(what, str(err) or type(err).__name__) from err
+            raise _transport_error(err, what) from err
         if not 200 <= status <= 299:
             raise error_for_status(status, content, what)
         return json.loads(content) if content else {}
@@ -277,6 +282,24 @@ class Kr8sTransport(Transport):
 
     def version(self):
         return self._request("the version request", "GET", None)
+
+
+def _transport_error(err, what):
+    """Return the error for a request that got no HTTP answer."""
+    if _is_tls_failure(err):
+        return ConfigurationError(
+            "The TLS certificate of the cluster was not accepted for %s; check "
+            "the CA certificate or the TLS verification setting: %s" % (what, err)
+        )
+    return unavailable(what, str(err) or type(err).__name__)
+
+
+def _server_error(err, what):
+    """Return the error for an HTTP error answer kr8s raised itself."""
+    response = getattr(err, "response", None)
+    if response is None:
+        return unavailable(what, str(err))
+    return error_for_status(response.status_code, response.content, what)
 
 
 def _is_tls_failure(err):
