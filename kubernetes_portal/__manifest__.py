@@ -1,0 +1,27 @@
+# Copyright 2026 Mint System GmbH
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "Kubernetes Portal",
+    "summary": "Customers see, restart, redeploy and configure their apps in the portal",
+    "version": "18.0.1.0.0",
+    "category": "Technical",
+    "license": "AGPL-3",
+    "author": "Mint System, Odoo Community Association (OCA)",
+    "website": "https://github.com/Mint-System/Vertical-SaaS",
+    "development_status": "Alpha",
+    "maintainers": ["mint-system"],
+    "depends": ["kubernetes_base", "portal"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/kubernetes_portal_rules.xml",
+        "views/kubernetes_app_views.xml",
+        "views/kubernetes_portal_templates.xml",
+    ],
+    "demo": ["demo/kubernetes_portal_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "kubernetes_portal/static/tests/tours/**/*",
+        ],
+    },
+    "installable": True,
+}

@@ -1,0 +1,2 @@
+from . import kubernetes_app
+from . import kubernetes_config_map

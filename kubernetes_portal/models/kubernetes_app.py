@@ -1,0 +1,276 @@
+"""Kubernetes apps as the customer portal shows and changes them.
+
+The portal never talks to the cluster: every change goes through the same
+action methods as the backend (:meth:`action_redeploy`,
+:meth:`action_restart`), which only queue work for the provisioning cron.
+The ``_portal_*`` methods add the checks a customer is held to on top of the
+backend's, and are meant to be called on a sudoed record after the
+controller's access check.
+"""
+
+import logging
+
+from markupsafe import Markup
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import is_html_empty
+
+_logger = logging.getLogger(__name__)
+
+#: States in which a customer may restart, redeploy or reconfigure an app.
+PORTAL_ACTION_STATES = ("running", "failed")
+#: States in which an operator may restart an app.
+RESTART_STATES = ("running", "failed")
+#: Fields whose tracked changes the portal history shows.
+PORTAL_TRACKED_FIELDS = ("state",)
+#: Most entries of the portal history.
+HISTORY_LIMIT = 50
+
+
+class KubernetesApp(models.Model):
+    """Kubernetes app, reachable from the customer portal and restartable."""
+
+    _name = "kubernetes.app"
+    _inherit = ["kubernetes.app", "portal.mixin"]
+
+    restarted_at = fields.Datetime(
+        string="Restart asked on",
+        readonly=True,
+        copy=False,
+        help="Stamped on the pod templates of the app's workloads, so that the "
+        "deploy following a restart rolls the pods even when nothing else "
+        "changed.",
+    )
+    # The applied ConfigMap holds the values of secret entries in clear: keep
+    # them from portal users, who may read their own apps.
+    applied_objects = fields.Text(groups="kubernetes_base.group_kubernetes_user")
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for app in self:
+            app.access_url = "/my/apps/%s" % app.id
+
+    # -- actions ------------------------------------------------------------
+
+    def action_restart(self):
+        """Queue a deploy that rolls the apps' pods; returns True.
+
+        The new :attr:`restarted_at` reaches the pod templates through the
+        deployer (see ``components/cluster_deployer.py``), so the cluster
+        replaces the pods even when neither the configuration nor the
+        credentials changed.
+        """
+        for app in self:
+            if app.state not in RESTART_STATES:
+                raise UserError(
+                    _(
+                        "The app %(name)s is %(state)s: only a running or failed "
+                        "app can be restarted.",
+                        name=app.name,
+                        state=app._portal_get_status_label(),
+                    )
+                )
+        self.write({"restarted_at": fields.Datetime.now()})
+        for app in self:
+            app.message_post(body=_("Restart requested."))
+            _logger.info("app %s: restart requested", app.name)
+        return self.action_deploy()
+
+    def action_preview(self):
+        """Open the app's portal page as its customer sees it; returns an URL
+        action."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "target": "self",
+            "url": self.get_portal_url(),
+        }
+
+    # -- portal -------------------------------------------------------------
+
+    def _portal_get_status_label(self):
+        """Return the app's status in words, in the user's language."""
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env)).get(
+            self.state, ""
+        )
+
+    def _portal_get_status_reason(self):
+        """Return the sentence shown beside the status, or an empty string.
+
+        A failed app shows its last error, a suspended one why it was
+        suspended; other states show the provisioning's last word, if any.
+        """
+        self.ensure_one()
+        if self.state == "failed":
+            return self.last_error or self.status_message or ""
+        return self.status_message or ""
+
+    def _portal_get_action_problem(self):
+        """Return why the customer cannot change the app now, or ``""``."""
+        self.ensure_one()
+        if self.pending_action:
+            return _(
+                "The app %(name)s has work waiting (%(action)s): try again once "
+                "it is done.",
+                name=self.name,
+                action=dict(
+                    self._fields["pending_action"]._description_selection(self.env)
+                )[self.pending_action],
+            )
+        if self.state not in PORTAL_ACTION_STATES:
+            return _(
+                "The app %(name)s is %(state)s: it can be changed only when it is "
+                "running or failed.",
+                name=self.name,
+                state=self._portal_get_status_label(),
+            )
+        return ""
+
+    def _portal_can_act(self):
+        """Return True when the customer may restart, redeploy or reconfigure."""
+        return not self._portal_get_action_problem()
+
+    def _portal_check_action(self):
+        """Raise a :class:`UserError` when the customer cannot change the app."""
+        problem = self._portal_get_action_problem()
+        if problem:
+            raise UserError(problem)
+
+    def _portal_restart(self):
+        """Restart the app for the customer; returns True."""
+        self.ensure_one()
+        self._portal_check_action()
+        return self.action_restart()
+
+    def _portal_redeploy(self):
+        """Redeploy the app for the customer; returns True."""
+        self.ensure_one()
+        self._portal_check_action()
+        return self.action_redeploy()
+
+    def _portal_get_editable_entries(self):
+        """Return the configuration entries the customer may change."""
+        self.ensure_one()
+        return self.config_map_ids.filtered("customer_editable")
+
+    def _portal_update_config(self, values):
+        """Store the customer's configuration values, then redeploy.
+
+        Every value is checked before anything is written, with the backend's
+        own rules; the write goes through the ORM, so the constraints of
+        ``kubernetes.config.value`` apply too. The caller runs this inside a
+        savepoint and rolls back on an error.
+
+        :param values: dict of configuration entry id to the new text; the
+            value of a secret entry is kept when its text is empty
+        :returns: the entries whose value changed; when empty, nothing was
+            written and no redeploy was queued
+        :raises UserError: unknown or non-editable entry, app not ready
+        :raises ValidationError: a value the backend refuses
+        """
+        self.ensure_one()
+        self._portal_check_action()
+
+        entries = self.config_map_ids.filtered(lambda entry: entry.id in values)
+        if set(values) - set(entries.ids):
+            raise UserError(
+                _("This configuration entry does not belong to the app %(name)s.",
+                  name=self.name)
+            )
+        for entry in entries:
+            entry._portal_check_editable()
+
+        changes = []
+        for entry in entries:
+            text = values[entry.id]
+            if entry.is_secret and not text:
+                continue
+            entry._portal_check_value(text)
+            if text != entry.value:
+                changes.append((entry, text))
+        if not changes:
+            return self.env["kubernetes.config.map"]
+
+        for entry, text in changes:
+            entry.write({"value": text})
+        changed = self.env["kubernetes.config.map"].union(
+            *(entry for entry, _text in changes)
+        )
+        self.message_post(
+            body=_(
+                "Configuration changed by the customer: %(keys)s.",
+                keys=", ".join(changed.key_id.mapped("key")),
+            )
+        )
+        _logger.info(
+            "app %s: %d configuration entries changed from the portal",
+            self.name,
+            len(changed),
+        )
+        self.action_redeploy()
+        return changed
+
+    def _portal_get_history_domain(self):
+        """Return the domain of the app's messages the customer may see.
+
+        The provisioning posts each step as a notification, never with a
+        secret; messages sent to followers are shown too, internal notes never.
+        """
+        self.ensure_one()
+        return [
+            ("model", "=", self._name),
+            ("res_id", "=", self.id),
+            ("is_internal", "=", False),
+            "|",
+            ("message_type", "=", "notification"),
+            "&",
+            ("message_type", "=", "comment"),
+            ("subtype_id.internal", "=", False),
+        ]
+
+    def _portal_get_history(self, limit=HISTORY_LIMIT):
+        """Return the app's provisioning history, newest first.
+
+        :param limit: most messages to look at
+        :returns: a list of dicts with ``date`` (datetime), ``author`` (a name
+            or an empty string), ``body`` (sanitised HTML, possibly empty) and
+            ``changes`` (a list of ``(field label, old value, new value)`` of
+            the fields in :data:`PORTAL_TRACKED_FIELDS`)
+        """
+        self.ensure_one()
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                self._portal_get_history_domain(),
+                order="date desc, id desc",
+                limit=limit,
+            )
+        )
+        history = []
+        for message in messages:
+            trackings = message.tracking_value_ids.filtered(
+                lambda tracking: tracking.field_id.name in PORTAL_TRACKED_FIELDS
+            )
+            changes = [
+                (
+                    change["changedField"],
+                    change["oldValue"]["value"] or "",
+                    change["newValue"]["value"] or "",
+                )
+                for change in trackings._tracking_value_format()
+            ]
+            body = Markup() if is_html_empty(message.body) else message.body
+            if not body and not changes:
+                continue
+            history.append(
+                {
+                    "date": message.date,
+                    "author": message.author_id.name or "",
+                    "body": body,
+                    "changes": changes,
+                }
+            )
+        return history

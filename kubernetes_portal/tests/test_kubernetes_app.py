@@ -1,0 +1,122 @@
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests.common import tagged
+
+from odoo.addons.kubernetes_base.lib import secrets
+
+from ..components.cluster_deployer import RESTARTED_AT_ANNOTATION
+from .common import KubernetesPortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestKubernetesApp(KubernetesPortalCase):
+    """The model side: access URL, restart and the portal's checks."""
+
+    def test_access_url(self):
+        self.assertEqual(self.app_a.access_url, "/my/apps/%s" % self.app_a.id)
+
+    def test_restart_queues_a_deploy(self):
+        self.app_a.action_restart()
+        self.assertQueued(self.app_a)
+        self.assertTrue(self.app_a.restarted_at)
+
+    def test_restart_refused_unless_running_or_failed(self):
+        for state in ("draft", "queued", "deploying", "suspended", "deleted"):
+            self.app_a.write({"state": state})
+            with self.assertRaisesRegex(UserError, "only a running or failed app"):
+                self.app_a.action_restart()
+            self.assertFalse(self.app_a.restarted_at)
+
+    def _render(self, app):
+        with self.company._kubernetes_deployer() as deployer:
+            return deployer._render(app, secrets.generate_credentials())
+
+    def _pod_annotations(self, rendered):
+        """Return ``{kind: annotations of its pod template}`` of the workloads."""
+        return {
+            obj["kind"]: obj["spec"]["template"]["metadata"].get("annotations", {})
+            for obj in rendered
+            if obj["kind"] in ("Deployment", "StatefulSet")
+        }
+
+    def test_restart_rolls_the_pods(self):
+        before = self._pod_annotations(self._render(self.app_a))
+        self.assertEqual(set(before), {"Deployment", "StatefulSet"})
+        for annotations in before.values():
+            self.assertNotIn(RESTARTED_AT_ANNOTATION, annotations)
+
+        self.app_a.action_restart()
+        after = self._pod_annotations(self._render(self.app_a))
+        stamp = self.app_a.restarted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        for annotations in after.values():
+            self.assertEqual(annotations[RESTARTED_AT_ANNOTATION], stamp)
+        # The stamp stays on later deploys, so they roll nothing more.
+        again = self._pod_annotations(self._render(self.app_a))
+        for kind, annotations in again.items():
+            self.assertEqual(
+                annotations[RESTARTED_AT_ANNOTATION],
+                after[kind][RESTARTED_AT_ANNOTATION],
+            )
+
+    def test_portal_checks(self):
+        self.assertTrue(self.app_a._portal_can_act())
+        self.app_a.write({"state": "deploying"})
+        self.assertFalse(self.app_a._portal_can_act())
+        with self.assertRaises(UserError):
+            self.app_a._portal_redeploy()
+        with self.assertRaises(UserError):
+            self.app_a._portal_restart()
+
+    def test_update_config(self):
+        changed = self.app_a._portal_update_config(
+            {self.entry_git_repos.id: "repo#1", self.entry_api_token.id: ""}
+        )
+        self.assertEqual(changed, self.entry_git_repos)
+        self.assertEqual(self.entry_git_repos.value, "repo#1")
+        self.assertEqual(self.entry_api_token.value, "tok-1")
+        self.assertQueued(self.app_a)
+
+    def test_update_config_checks_everything_first(self):
+        with self.assertRaises(ValidationError):
+            self.app_a._portal_update_config(
+                {self.entry_api_token.id: "tok-2", self.entry_git_repos.id: "a\x00"}
+            )
+        self.assertEqual(self.entry_api_token.value, "tok-1")
+        with self.assertRaises(UserError):
+            self.app_a._portal_update_config(
+                {self.entry_api_token.id: "tok-2", self.entry_revision.id: "18.0"}
+            )
+        self.assertEqual(self.entry_api_token.value, "tok-1")
+        self.assertNotQueued(self.app_a)
+
+    def test_template_entries_are_never_editable(self):
+        template = self.product.product_tmpl_id.config_map_template_ids.filtered(
+            lambda entry: entry.key_id == self.key_git_repos
+        )
+        with self.assertRaises(UserError):
+            template._portal_check_editable()
+
+    def test_history(self):
+        self.app_a.action_redeploy()
+        self.app_a.message_post(
+            body="Internal: do not show",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        self.app_a.message_post(
+            body="Your app moves to a new node tonight.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        self._flush_tracking()
+        history = self.app_a._portal_get_history()
+        bodies = [str(entry["body"]) for entry in history]
+        self.assertTrue(any("Deploy queued." in body for body in bodies))
+        self.assertTrue(any("new node tonight" in body for body in bodies))
+        self.assertFalse(any("do not show" in body for body in bodies))
+        changes = [change for entry in history for change in entry["changes"]]
+        self.assertIn(("State", "Running", "Queued"), changes)
+        self.assertEqual(history, sorted(history, key=lambda e: e["date"], reverse=True))
+
+    def test_display_value(self):
+        self.assertEqual(self.entry_db_password._portal_get_display_value(), "••••••••")
+        self.assertEqual(self.entry_revision._portal_get_display_value(), "17.0.20241104")

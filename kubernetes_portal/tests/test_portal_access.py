@@ -1,0 +1,158 @@
+from odoo.exceptions import AccessError
+from odoo.tests.common import JsonRpcException, tagged
+from odoo.tools import mute_logger
+
+from .common import KubernetesPortalCase
+
+
+@tagged("post_install", "-at_install")
+class TestPortalAccess(KubernetesPortalCase):
+    """Customer B never sees nor changes anything of customer A."""
+
+    def test_pages_of_another_customer(self):
+        self._login(self.user_b)
+        response = self._get(self.app_a.access_url)
+        self.assertRedirectsTo(response, "/my")
+
+        page = self._get("/my/apps").text
+        self.assertIn("beta-prod", page)
+        self.assertNotIn("alpha-prod", page)
+        page = self._get("/my/apps?search=alpha&search_in=all").text
+        self.assertNotIn("alpha-prod", page)
+
+    def test_actions_on_another_customers_app(self):
+        self._login(self.user_b)
+        original = self.entry_git_repos.value
+        for action in ("restart", "redeploy", "config"):
+            data = {"value_%s" % self.entry_git_repos.id: "hijacked"}
+            response = self._post("%s/%s" % (self.app_a.access_url, action), data)
+            self.assertRedirectsTo(response, "/my")
+        self.assertNotQueued(self.app_a)
+        self.env.invalidate_all()
+        self.assertFalse(self.app_a.restarted_at)
+        self.assertEqual(self.entry_git_repos.value, original)
+
+    def test_own_app_with_entry_of_another_customer(self):
+        self._login(self.user_b)
+        data = {"value_%s" % self.entry_git_repos.id: "hijacked"}
+        response = self._post("%s/config" % self.app_b.access_url, data)
+        self.assertIn("does not belong to the app beta-prod", response.text)
+        self.env.invalidate_all()
+        self.assertNotEqual(self.entry_git_repos.value, "hijacked")
+        self.assertNotQueued(self.app_b)
+
+    def test_token_of_another_app(self):
+        token_b = self.app_b._portal_ensure_token()
+        self.authenticate(None, None)
+        response = self._get("%s?access_token=%s" % (self.app_a.access_url, token_b))
+        self.assertRedirectsTo(response, "/my")
+        response = self._post(
+            "%s/redeploy" % self.app_a.access_url, {"access_token": token_b}
+        )
+        self.assertRedirectsTo(response, "/my")
+        self.assertNotQueued(self.app_a)
+
+    def test_same_company_contacts_share_apps(self):
+        colleague = self.env["res.users"].create(
+            {
+                "name": "Alan Alpha",
+                "login": "portal_alpha_2",
+                "password": "portal_alpha_2",
+                "parent_id": self.customer_a.id,
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self._login(colleague)
+        self.assertEqual(self._get(self.app_a.access_url).status_code, 200)
+
+    # -- the ORM, through JSON-RPC ------------------------------------------
+
+    def _call_kw(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw/%s/%s" % (model, method),
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )
+
+    def assertRpcDenied(self, model, method, args, kwargs=None):
+        with self.assertRaises(JsonRpcException) as caught:
+            self._call_kw(model, method, args, kwargs)
+        self.assertIn("AccessError", str(caught.exception))
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_call_kw_reads_of_another_customer(self):
+        self._login(self.user_b)
+        self.assertRpcDenied("kubernetes.app", "read", [[self.app_a.id], ["name"]])
+        self.assertRpcDenied(
+            "kubernetes.namespace", "read", [[self.namespace_a.id], ["name"]]
+        )
+        self.assertRpcDenied(
+            "kubernetes.config.map", "read", [[self.entry_git_repos.id], ["value"]]
+        )
+
+        apps = self._call_kw("kubernetes.app", "search_read", [[]], {"fields": ["name"]})
+        self.assertEqual([app["name"] for app in apps], ["beta-prod"])
+        namespaces = self._call_kw(
+            "kubernetes.namespace", "search_read", [[]], {"fields": ["partner_id"]}
+        )
+        self.assertEqual(
+            {namespace["partner_id"][0] for namespace in namespaces},
+            {self.customer_b.id},
+        )
+        entries = self._call_kw("kubernetes.config.map", "search", [[]])
+        self.assertTrue(entries)
+        self.assertFalse(set(entries) & set(self.app_a.config_map_ids.ids))
+        self.assertFalse(
+            set(entries) & set(self.product.product_tmpl_id.config_map_template_ids.ids)
+        )
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_call_kw_secrets_of_own_app(self):
+        self._login(self.user_a)
+        # Own secret entries: out of reach, their value record would name it.
+        self.assertRpcDenied(
+            "kubernetes.config.map", "read", [[self.entry_db_password.id], ["value_id"]]
+        )
+        entries = self._call_kw("kubernetes.config.map", "search", [[]])
+        self.assertIn(self.entry_git_repos.id, entries)
+        self.assertNotIn(self.entry_db_password.id, entries)
+        self.assertNotIn(self.entry_api_token.id, entries)
+        # Nor the values directly, nor the applied objects.
+        self.assertRpcDenied(
+            "kubernetes.config.value", "search_read", [[]], {"fields": ["value"]}
+        )
+        self.assertRpcDenied(
+            "kubernetes.app", "read", [[self.app_a.id], ["applied_objects"]]
+        )
+        app = self._call_kw("kubernetes.app", "read", [[self.app_a.id], ["name", "state"]])
+        self.assertEqual(app[0]["state"], "running")
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_model")
+    def test_call_kw_writes_refused(self):
+        """Portal users act only through the portal routes."""
+        self._login(self.user_a)
+        self.assertRpcDenied("kubernetes.app", "action_redeploy", [[self.app_a.id]])
+        self.assertRpcDenied("kubernetes.app", "action_restart", [[self.app_a.id]])
+        self.assertRpcDenied(
+            "kubernetes.app", "write", [[self.app_a.id], {"state": "failed"}]
+        )
+        self.assertRpcDenied(
+            "kubernetes.config.map",
+            "write",
+            [[self.entry_git_repos.id], {"value": "x"}],
+        )
+        self.assertNotQueued(self.app_a)
+
+    # -- the ORM, directly ----------------------------------------------------
+
+    def test_record_rules(self):
+        App = self.env["kubernetes.app"].with_user(self.user_b)
+        self.assertEqual(App.search([]), self.app_b)
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            App.browse(self.app_a.id).read(["name"])
+        Namespace = self.env["kubernetes.namespace"].with_user(self.user_b)
+        self.assertEqual(Namespace.search([]), self.namespace_b)
+        Entry = self.env["kubernetes.config.map"].with_user(self.user_a)
+        visible = Entry.search([])
+        self.assertIn(self.entry_git_repos, visible)
+        self.assertNotIn(self.entry_db_password, visible)
+        self.assertFalse(visible.filtered("is_template"))
