@@ -1,0 +1,357 @@
+import logging
+
+from markupsafe import escape
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
+
+#: Stands for the password in a stored invitation; :class:`MailMail` puts the
+#: password from the app's Secret in its place when the mail leaves.
+PASSWORD_MARKER = "[[kubernetes-app-password]]"
+
+#: States in which an app has, or is getting, objects that can be scaled down.
+SUSPENDABLE_STATES = ("queued", "deploying", "running", "failed")
+
+
+class KubernetesApp(models.Model):
+    """An app sold in the shop: its subscription, its order line and the
+    invitation that brings its credentials to the customer.
+
+    The invitation is a ``mail.mail`` rendered with :data:`PASSWORD_MARKER`
+    instead of the password; the password is read from the app's Secret only
+    when the mail is sent (see ``mail.mail._prepare_outgoing_body``), so no
+    Odoo record ever holds it.
+    """
+
+    _inherit = "kubernetes.app"
+
+    subscription_id = fields.Many2one(
+        "sale.subscription",
+        ondelete="restrict",
+        index="btree_not_null",
+        tracking=True,
+        copy=False,
+        help="The subscription the app is billed with; closing it suspends the "
+        "app, reopening it resumes the app.",
+    )
+    sale_line_id = fields.Many2one(
+        "sale.order.line",
+        string="Order Line",
+        ondelete="restrict",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+    )
+    sale_order_id = fields.Many2one(
+        related="sale_line_id.order_id", string="Sales Order", store=True
+    )
+    credentials_to_send = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The next time the app is running, its credentials are mailed to "
+        "the customer. The credentials themselves are never stored in Odoo.",
+    )
+    invitation_date = fields.Datetime(
+        string="Last Invitation", readonly=True, copy=False
+    )
+
+    _sql_constraints = [
+        (
+            "sale_line_unique",
+            "unique(sale_line_id)",
+            "An order line gets one app.",
+        ),
+    ]
+
+    # -- validation ---------------------------------------------------------
+
+    @api.model
+    def _get_name_problem(self, name, company, app=None, sale_line=None):
+        """Return why ``name`` cannot be used, counting names reserved by
+        orders as taken.
+
+        :param sale_line: the order line asking, whose own reservation does
+            not count; defaults to the order line of ``app``
+        :returns: a translated sentence, or an empty string
+        """
+        if sale_line and not app:
+            # The line's own app does not take the line's name.
+            app = sale_line.sudo().kubernetes_app_ids.filtered(
+                lambda own: own.name == name and own.state != "deleted"
+            )[:1] or None
+        problem = super()._get_name_problem(name, company, app=app)
+        if problem:
+            return problem
+        own_line = sale_line or (app.sale_line_id if app else None)
+        reservations = self.env["sale.order.line"]._find_app_name_reservations(
+            name, company, exclude=own_line
+        )
+        if reservations:
+            return _("The name %(name)s is already taken.", name=name)
+        return ""
+
+    # -- invitation ---------------------------------------------------------
+
+    def _on_running(self, first_time):
+        res = super()._on_running(first_time)
+        for app in self.filtered("credentials_to_send"):
+            # A broken invitation must not fail a running app.
+            try:
+                with self.env.cr.savepoint():
+                    app._send_invitation()
+            except Exception:
+                _logger.exception("app %s: the invitation could not be queued", app.name)
+                app.message_post(
+                    body=_(
+                        "The invitation could not be queued; the server log has "
+                        "details. Send new credentials to try again."
+                    )
+                )
+        return res
+
+    def _get_invitation_partner(self):
+        """Return the partner the invitation goes to: the buyer of the app when
+        it was sold in the shop, else the subscription's or the namespace's
+        partner."""
+        self.ensure_one()
+        return (
+            self.sale_order_id.partner_id
+            or self.subscription_id.partner_id
+            or self.partner_id
+        )
+
+    def _get_invitation_login(self):
+        """Return the login the app's manifests give its administrator."""
+        self.ensure_one()
+        return self._prepare_render_values({})["app"]["login"]
+
+    def _send_invitation(self):
+        """Queue the invitation mail of the app, without its password.
+
+        Returns the ``mail.mail`` created, or an empty recordset when the
+        customer has no email address (a note on the app says so).
+        """
+        self.ensure_one()
+        partner = self._get_invitation_partner()
+        if not partner.email:
+            self.write({"credentials_to_send": False})
+            self.message_post(
+                body=_(
+                    "No invitation sent: %(partner)s has no email address. Send "
+                    "new credentials once it is set.",
+                    partner=partner.display_name,
+                )
+            )
+            _logger.warning("app %s: no email address for the invitation", self.name)
+            return self.env["mail.mail"]
+
+        template = self.env.ref(
+            "website_sale_kubernetes_subscription_oca.mail_template_kubernetes_app_invitation"
+        ).sudo()
+        mail_id = template.with_context(
+            kubernetes_password_marker=PASSWORD_MARKER
+        ).send_mail(
+            self.id,
+            email_layout_xmlid="mail.mail_notification_light",
+            email_values=self._prepare_invitation_mail_vals(partner),
+        )
+        self.write(
+            {"credentials_to_send": False, "invitation_date": fields.Datetime.now()}
+        )
+        self.message_post(
+            body=_(
+                "Invitation with the credentials queued for %(partner)s.",
+                partner=partner.display_name,
+            )
+        )
+        _logger.info("app %s: invitation queued (mail %s)", self.name, mail_id)
+        return self.env["mail.mail"].browse(mail_id)
+
+    def _prepare_invitation_mail_vals(self, partner):
+        """Return the values that make the invitation a mail of its own: not
+        on any chatter, deleted once sent, tied to the app for the password.
+        """
+        return {
+            "model": False,
+            "res_id": False,
+            "recipient_ids": [fields.Command.set(partner.ids)],
+            "auto_delete": True,
+            "kubernetes_invitation_app_id": self.id,
+        }
+
+    def _read_invitation_password(self):
+        """Return the admin password from the app's Secret.
+
+        Called when the invitation leaves, never stored. Raises UserError when
+        the Secret holds no password.
+        """
+        self.ensure_one()
+        with self.company_id.sudo()._kubernetes_deployer() as deployer:
+            credentials = deployer.read_credentials(self) or {}
+        password = credentials.get("admin_password")
+        if not password:
+            raise UserError(
+                _(
+                    "The credentials of app %(name)s are not on the cluster: "
+                    "deploy the app, then send new credentials.",
+                    name=self.name,
+                )
+            )
+        return password
+
+    def _render_invitation_body(self, body):
+        """Return ``body`` with the password in place of the marker."""
+        self.ensure_one()
+        if PASSWORD_MARKER not in body:
+            return body
+        password = self._read_invitation_password()
+        return body.replace(PASSWORD_MARKER, str(escape(password)))
+
+    def _on_invitation_sent(self, partner_names):
+        """Note on the app that the invitation left, naming the recipients."""
+        for app in self:
+            app.message_post(
+                body=_("Invitation sent to %(recipients)s.", recipients=partner_names)
+            )
+            _logger.info("app %s: invitation sent", app.name)
+
+    def action_send_new_credentials(self):
+        """Generate new credentials and mail them once the app runs again.
+
+        Rotates the app's Secret and redeploys it; returns True.
+        """
+        if not self.env.user.has_group("kubernetes_base.group_kubernetes_manager"):
+            raise AccessError(_("Only Kubernetes managers may send new credentials."))
+        self.action_rotate_credentials()
+        self.write({"credentials_to_send": True})
+        for app in self:
+            app.message_post(
+                body=_("New credentials requested; they are mailed when the app runs.")
+            )
+        return True
+
+    # -- subscription lifecycle --------------------------------------------
+
+    def _suspend_for_subscription(self, subscription):
+        """Queue a suspend of the apps that run or are on their way to run.
+
+        Apps in another state are left alone and the skip is noted; nothing
+        here raises, so a subscription change never fails because of an app.
+        Returns the apps queued.
+        """
+        queued = self.browse()
+        for app in self:
+            can_suspend = app.state in SUSPENDABLE_STATES or (
+                app.state == "suspended" and app.pending_action == "resume"
+            )
+            if not can_suspend or app.pending_action in ("suspend", "delete"):
+                app._note_lifecycle_skip(
+                    subscription,
+                    _(
+                        "Subscription %(subscription)s is closed: app %(app)s is "
+                        "%(state)s, nothing to suspend.",
+                        subscription=subscription.display_name,
+                        app=app.name,
+                        state=app._get_state_label(),
+                    ),
+                )
+                continue
+            app._queue("suspend")
+            queued |= app
+            app._note_lifecycle(
+                subscription,
+                _(
+                    "Subscription %(subscription)s is closed: suspend of app "
+                    "%(app)s queued, its data is kept.",
+                    subscription=subscription.display_name,
+                    app=app.name,
+                ),
+            )
+        return queued
+
+    def _resume_for_subscription(self, subscription):
+        """Queue a resume of the suspended apps, or a deploy of those never
+        applied; returns the apps queued. Other apps are left alone."""
+        queued = self.browse()
+        for app in self:
+            to_resume = app.state == "suspended" or (
+                app.state in SUSPENDABLE_STATES and app.pending_action == "suspend"
+            )
+            if not to_resume or app.pending_action in ("resume", "delete"):
+                app._note_lifecycle_skip(
+                    subscription,
+                    _(
+                        "Subscription %(subscription)s is running again: app %(app)s "
+                        "is %(state)s, nothing to resume.",
+                        subscription=subscription.display_name,
+                        app=app.name,
+                        state=app._get_state_label(),
+                    ),
+                )
+                continue
+            if app.applied_date:
+                app._queue("resume")
+            else:
+                app._queue("deploy", state="queued")
+            queued |= app
+            app._note_lifecycle(
+                subscription,
+                _(
+                    "Subscription %(subscription)s is running again: resume of app "
+                    "%(app)s queued.",
+                    subscription=subscription.display_name,
+                    app=app.name,
+                ),
+            )
+        return queued
+
+    def _note_lifecycle(self, subscription, message):
+        """Post ``message`` on the app and on ``subscription``."""
+        self.ensure_one()
+        self.message_post(body=message)
+        subscription.message_post(body=message)
+        _logger.info(
+            "app %s: %s after a change of subscription %s",
+            self.name,
+            self.pending_action,
+            subscription.id,
+        )
+
+    def _note_lifecycle_skip(self, subscription, message):
+        """Post ``message`` on the app and on ``subscription`` for a change
+        that needs no work."""
+        self.ensure_one()
+        self.message_post(body=message)
+        subscription.message_post(body=message)
+        _logger.info(
+            "app %s: nothing to do after a change of subscription %s (state %s)",
+            self.name,
+            subscription.id,
+            self.state,
+        )
+
+    def _get_state_label(self):
+        self.ensure_one()
+        return dict(self._fields["state"]._description_selection(self.env))[
+            self.state
+        ].lower()
+
+    def _on_deleted(self):
+        res = super()._on_deleted()
+        # The name is free again once its objects are gone.
+        self.sale_line_id.sudo()._release_app_name()
+        return res
+
+    # -- views --------------------------------------------------------------
+
+    def action_view_subscription(self):
+        """Open the app's subscription."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.subscription",
+            "res_id": self.subscription_id.id,
+            "view_mode": "form",
+        }

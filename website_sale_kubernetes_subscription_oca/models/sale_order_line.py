@@ -1,0 +1,346 @@
+import datetime
+import logging
+
+from psycopg2 import errors
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
+
+#: How long a name typed at checkout stays reserved without a payment.
+RESERVATION_DURATION = datetime.timedelta(hours=1)
+#: Payment transaction states that keep a reservation alive: money is on its way.
+PAYING_STATES = ("pending", "authorized", "done")
+
+
+class SaleOrderLine(models.Model):
+    """An order line of an app product names the one app it buys.
+
+    The name is *reserved* when the customer submits it at checkout and again
+    when the payment starts: ``app_name_reserved`` holds it under a unique
+    index per company, so of two orders claiming one name, the database lets
+    exactly one through. A reservation lives for :data:`RESERVATION_DURATION`,
+    while a payment of the order is under way, and for as long as the order
+    is confirmed and its app not deleted.
+    """
+
+    _inherit = "sale.order.line"
+
+    app_name = fields.Char(
+        copy=False,
+        help="Name of the app this line buys; it becomes the first label of the "
+        "app's address.",
+    )
+    is_kubernetes_app_line = fields.Boolean(
+        string="Is App Line", compute="_compute_is_kubernetes_app_line"
+    )
+    kubernetes_app_ids = fields.One2many(
+        "kubernetes.app",
+        "sale_line_id",
+        string="Apps",
+        readonly=True,
+        groups="kubernetes_base.group_kubernetes_user",
+    )
+    has_kubernetes_app = fields.Boolean(
+        string="Has App", compute="_compute_has_kubernetes_app", compute_sudo=True
+    )
+    kubernetes_app_error = fields.Char(
+        string="App Problem",
+        readonly=True,
+        copy=False,
+        help="Why the app of this line could not be created at confirmation.",
+    )
+    app_name_reserved = fields.Char(readonly=True, copy=False)
+    app_name_reserved_until = fields.Datetime(readonly=True, copy=False)
+
+    def init(self):
+        # The check in Python gives the message; this index settles a race
+        # between two orders.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS sale_order_line_app_name_reserved_uniq
+            ON sale_order_line (company_id, app_name_reserved)
+            WHERE app_name_reserved IS NOT NULL
+            """
+        )
+
+    @api.depends("product_id.subscribable", "product_id.is_kubernetes_app")
+    def _compute_is_kubernetes_app_line(self):
+        for line in self:
+            line.is_kubernetes_app_line = bool(
+                line.product_id.product_tmpl_id.is_kubernetes_app_product
+            )
+
+    @api.depends("kubernetes_app_ids")
+    def _compute_has_kubernetes_app(self):
+        for line in self:
+            line.has_kubernetes_app = bool(line.kubernetes_app_ids)
+
+    @api.model
+    def _normalize_app_name(self, name):
+        """Return ``name`` as a customer means it: trimmed and in lower case."""
+        return (name or "").strip().lower()
+
+    # -- names --------------------------------------------------------------
+
+    def _get_app_name_problem(self, name=None):
+        """Return why ``name`` (default: the line's) cannot name this line's
+        app, or an empty string.
+
+        Counts the other app lines of the order, the apps and the live
+        reservations of other orders.
+        """
+        self.ensure_one()
+        name = self.app_name if name is None else name
+        siblings = self.order_id.order_line.filtered(
+            lambda line: line != self
+            and line.is_kubernetes_app_line
+            and line.app_name == name
+        )
+        if name and siblings:
+            return _(
+                "The name %(name)s is given to another app of this order.", name=name
+            )
+        return self.env["kubernetes.app"]._get_name_problem(
+            name, self.order_id.company_id, sale_line=self
+        )
+
+    @api.model
+    def _find_app_name_reservations(self, name, company, exclude=None):
+        """Return the lines whose live reservation holds ``name``.
+
+        :param exclude: lines whose reservation does not count
+        """
+        if not name:
+            return self.browse()
+        domain = [("app_name_reserved", "=", name), ("company_id", "=", company.id)]
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
+        lines = self.sudo().search(domain)
+        return lines.filtered(lambda line: line._is_app_name_reservation_live())
+
+    def _is_app_name_reservation_live(self):
+        """Whether the line's reservation still holds its name."""
+        self.ensure_one()
+        order = self.order_id
+        if not self.app_name_reserved or order.state == "cancel":
+            return False
+        if order.state == "sale":
+            return True
+        if (
+            self.app_name_reserved_until
+            and self.app_name_reserved_until > fields.Datetime.now()
+        ):
+            return True
+        return any(tx.state in PAYING_STATES for tx in order.sudo().transaction_ids)
+
+    def _reserve_app_names(self):
+        """Reserve each line's app name for :data:`RESERVATION_DURATION`.
+
+        A reservation of another order that is no longer live is taken over.
+        Returns ``{line: problem}`` for the lines whose name could not be
+        reserved; the other lines hold their name.
+        """
+        problems = {}
+        until = fields.Datetime.now() + RESERVATION_DURATION
+        for line in self.sudo():
+            problem = line._get_app_name_problem()
+            if problem:
+                problems[line] = problem
+                continue
+            try:
+                line._write_reservation(line.app_name, until)
+            except errors.UniqueViolation:
+                # Another order reserved the name since our check.
+                _logger.info(
+                    "order %s: app name %s lost to a concurrent order",
+                    line.order_id.name,
+                    line.app_name,
+                )
+                problems[line] = _(
+                    "The name %(name)s is already taken.", name=line.app_name
+                )
+        return problems
+
+    def _write_reservation(self, name, until):
+        """Store the reservation in SQL, in a savepoint, so that a unique
+        violation is an expected answer and not an error in the log."""
+        self.ensure_one()
+        cr = self.env.cr
+        with cr.savepoint():
+            cr.execute(
+                """
+                UPDATE sale_order_line
+                SET app_name_reserved = NULL, app_name_reserved_until = NULL
+                WHERE company_id = %s AND app_name_reserved = %s AND id != %s
+                """,
+                (self.company_id.id, name, self.id),
+                log_exceptions=False,
+            )
+            cr.execute(
+                """
+                UPDATE sale_order_line
+                SET app_name_reserved = %s, app_name_reserved_until = %s
+                WHERE id = %s
+                """,
+                (name, until, self.id),
+                log_exceptions=False,
+            )
+        self.env["sale.order.line"].invalidate_model(
+            ["app_name_reserved", "app_name_reserved_until"]
+        )
+
+    def _release_app_name(self):
+        """Free the names the lines reserve."""
+        reserved = self.filtered("app_name_reserved")
+        if reserved:
+            reserved.write({"app_name_reserved": False, "app_name_reserved_until": False})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("app_name"):
+                vals["app_name"] = self._normalize_app_name(vals["app_name"]) or False
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "app_name" in vals:
+            vals["app_name"] = self._normalize_app_name(vals["app_name"]) or False
+            changed = self.filtered(lambda line: line.app_name != vals["app_name"])
+            if changed.sudo().kubernetes_app_ids:
+                raise UserError(
+                    _("The app of this order line exists already: its name stays.")
+                )
+            changed.sudo()._release_app_name()
+        return super().write(vals)
+
+    # -- apps ---------------------------------------------------------------
+
+    def _check_app_line_setup(self):
+        """Raise ValidationError unless every app line buys exactly one app of
+        a product with a subscription template."""
+        for line in self.filtered("is_kubernetes_app_line"):
+            if not line.product_id.product_tmpl_id.subscription_template_id:
+                raise ValidationError(
+                    _(
+                        "The product %(product)s has no subscription template: it "
+                        "cannot be sold as an app yet.",
+                        product=line.product_id.display_name,
+                    )
+                )
+            if line.product_uom_qty != 1:
+                raise ValidationError(
+                    _(
+                        "The line %(product)s buys one app: set its quantity to 1 "
+                        "and add a line for each other app.",
+                        product=line.product_id.display_name,
+                    )
+                )
+
+    def _lock_for_app_creation(self):
+        """Lock the lines until the end of the transaction, so that a second
+        confirmation waits, then sees the app of the first."""
+        if self.ids:
+            self.env.cr.execute(
+                "SELECT id FROM sale_order_line WHERE id IN %s FOR UPDATE",
+                (tuple(self.ids),),
+            )
+            self.invalidate_recordset(["kubernetes_app_ids"])
+
+    def _prepare_kubernetes_app_vals(self, subscription, namespace):
+        """Return the values of the app this line buys."""
+        self.ensure_one()
+        return {
+            "name": self.app_name,
+            "product_id": self.product_id.id,
+            "namespace_id": namespace.id,
+            "environment_id": namespace.environment_id.id,
+            "subscription_id": subscription.id,
+            "sale_line_id": self.id,
+            "credentials_to_send": True,
+        }
+
+    def _create_kubernetes_app(self, subscription):
+        """Create the app of this line in its customer's namespace and queue
+        its deployment; nothing is created when the name cannot be had.
+
+        Returns the app, or an empty recordset with the reason stored in
+        ``kubernetes_app_error``.
+        """
+        self.ensure_one()
+        apps = self.env["kubernetes.app"].sudo()
+        problem = self._reserve_app_names().get(self)
+        environment = self.product_id.product_tmpl_id._get_default_kubernetes_environment()
+        if not problem and not environment:
+            problem = _(
+                "The product %(product)s has no allowed environment.",
+                product=self.product_id.display_name,
+            )
+        if problem:
+            self._set_kubernetes_app_error(problem)
+            return apps
+        try:
+            with self.env.cr.savepoint():
+                namespace = self.env["kubernetes.namespace"].sudo()._get_or_create(
+                    self.order_id.partner_id, environment, self.order_id.company_id
+                )
+                app = apps.create(self._prepare_kubernetes_app_vals(subscription, namespace))
+                app.action_deploy()
+        except (UserError, ValidationError) as err:
+            self._set_kubernetes_app_error(str(err.args[0]))
+            return apps
+        except errors.UniqueViolation:
+            self._set_kubernetes_app_error(
+                _(
+                    "The name %(name)s was taken by another app a moment ago.",
+                    name=self.app_name,
+                )
+            )
+            return apps
+        self.kubernetes_app_error = False
+        self._post_app_created(app, subscription)
+        return app
+
+    def _post_app_created(self, app, subscription):
+        """Log the new app on the order and on the subscription."""
+        message = _(
+            "App %(app)s created for %(url)s; its deployment is queued.",
+            app=app.name,
+            url=app.url,
+        )
+        self.order_id.message_post(body=message)
+        subscription.message_post(body=message)
+        _logger.info(
+            "order %s: app %s created for subscription %s",
+            self.order_id.name,
+            app.name,
+            subscription.id,
+        )
+
+    def _set_kubernetes_app_error(self, reason):
+        """Record why the line's app was not created, free its name and ask
+        the salesperson to settle it."""
+        self.ensure_one()
+        self._release_app_name()
+        self.kubernetes_app_error = reason
+        order = self.order_id
+        order.message_post(
+            body=_(
+                "The app of line %(product)s was not created: %(reason)s",
+                product=self.product_id.display_name,
+                reason=reason,
+            )
+        )
+        order.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_("Create the app of this order"),
+            note=_(
+                "Agree on a new app name with the customer, set it on the order "
+                "line, then use Create Apps."
+            ),
+            user_id=order.user_id.id or self.env.ref("base.user_admin").id,
+        )
+        _logger.warning(
+            "order %s: app of line %s not created: %s", order.name, self.id, reason
+        )
