@@ -1,17 +1,9 @@
-"""What the backend tests share: the mock cluster, the backends, an app.
-
-Test modules import the fixtures they use from here (``tests/conftest.py``
-only makes the addons importable):
-
-- ``kube``: one :class:`kube_mock.KubeMock` per test module;
-- ``mock_cluster``: the same mock, emptied for the test;
-- ``backend``: a :class:`Backend` for each of ``api``, ``kr8s`` and
-  ``memory`` (the dry-run cluster), ``http_backend`` for the first two;
-- ``transport_class``: :class:`ApiTransport` and :class:`Kr8sTransport`, for
-  tests against other servers.
+"""What the backend tests share: the backends under test and an app.
 
 :func:`app_objects` renders the manifests shipped with ``kubernetes_base``
-for one app, as the deployer does.
+for one app, as the deployer does; :class:`Backend` is one backend under test
+with ways to look at what the cluster holds. The fixtures built on them are
+in :mod:`kube_fixtures`.
 """
 
 import datetime
@@ -19,12 +11,10 @@ import ipaddress
 import pathlib
 import uuid
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from kube_mock import KubeMock
 
 from odoo.addons.kubernetes_backend_api.lib.transport import ApiTransport
 from odoo.addons.kubernetes_backend_kr8s.lib.transport import Kr8sTransport
@@ -140,42 +130,6 @@ class Backend:
         for transport in self._transports:
             transport.close()
         MemoryTransport.reset(self.scope)
-
-
-@pytest.fixture(scope="module")
-def kube():
-    """The mock Kubernetes API, for the whole module."""
-    with KubeMock() as mock:
-        yield mock
-
-
-@pytest.fixture
-def mock_cluster(kube):
-    """The mock Kubernetes API, empty."""
-    kube.reset()
-    return kube
-
-
-@pytest.fixture(params=ALL_BACKENDS)
-def backend(request, mock_cluster):
-    """Each backend: the two real ones on the mock, and the dry run."""
-    under_test = Backend(request.param, mock_cluster)
-    yield under_test
-    under_test.close()
-
-
-@pytest.fixture(params=HTTP_BACKENDS)
-def http_backend(request, mock_cluster):
-    """Each backend that speaks HTTP, on the mock."""
-    under_test = Backend(request.param, mock_cluster)
-    yield under_test
-    under_test.close()
-
-
-@pytest.fixture(params=HTTP_BACKENDS)
-def transport_class(request):
-    """The transport class of each backend that speaks HTTP."""
-    return TRANSPORTS[request.param]
 
 
 def make_certificates(directory):

@@ -35,6 +35,8 @@ import argparse
 import asyncio
 import copy
 import datetime
+import gzip
+import importlib.resources
 import itertools
 import re
 import sys
@@ -178,7 +180,9 @@ class KubeEmulator(kmock.KubernetesEmulator):
 
     def __attrs_post_init__(self):
         super().__attrs_post_init__()
-        self.resources.load_bundled()
+        # kmock's own load_bundled() uses a deprecated importlib call.
+        bundled = importlib.resources.files("kmock._internal") / "resources.json.gz"
+        self.resources.load_data(gzip.decompress(bundled.read_bytes()))
         self.fallback["get /version/"] << self._serve_server_version
         self.fallback["get /api/"] << self._serve_api
         self.fallback["get /apis/"] << self._serve_apis

@@ -40,7 +40,7 @@ from odoo.addons.kubernetes_base.lib.exceptions import (
 )
 
 # The fixtures: backend, http_backend, transport_class, kube, mock_cluster.
-pytest_plugins = ["kube_backends"]
+pytest_plugins = ["kube_fixtures"]
 
 APP = "r4ts"
 OTHER = "k9zu"

@@ -33,6 +33,7 @@ import re
 import tempfile
 import urllib.parse
 import urllib.request
+import warnings
 import weakref
 
 import urllib3
@@ -54,6 +55,15 @@ from odoo.addons.kubernetes_base.lib.exceptions import (
 )
 
 _logger = logging.getLogger(__name__)
+
+# The 36.x client builds every error with urllib3's deprecated getheaders();
+# with urllib3 1.26 (Odoo's pin) each 404 would log a DeprecationWarning.
+warnings.filterwarnings(
+    "ignore",
+    message=r"HTTPResponse\.getheaders\(\) is deprecated",
+    category=DeprecationWarning,
+    module=r"kubernetes\.client",
+)
 
 #: The typed API class of each apiVersion the backends handle.
 API_CLASSES = {
