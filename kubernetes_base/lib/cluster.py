@@ -599,7 +599,9 @@ class AppOperations:
                 return AppStatus(
                     "progressing", self._join(message, reason, detail), address, reason
                 )
-        return AppStatus("ready", "%s workloads rolled out." % len(workloads), address)
+        return AppStatus(
+            "ready", "Every workload is rolled out (%s)." % len(workloads), address
+        )
 
     def _workloads(self, namespace, labels):
         """Return the app's Deployments and StatefulSets."""
