@@ -2,7 +2,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 {
     "name": "Kubernetes Portal",
-    "summary": "Customers see, restart, redeploy and configure their apps in the portal",
+    "summary": "Customers follow, restart and configure their apps in the portal",
     "version": "18.0.1.0.0",
     "category": "Technical",
     "license": "AGPL-3",

@@ -242,12 +242,10 @@ class KubernetesAppPortal(CustomerPortal):
         """Return the confirmations shown after an action: code to sentence."""
         return {
             "restart_queued": _(
-                "The restart is queued: your app's pods are replaced in a few "
-                "moments."
+                "The restart is queued: your app's pods are replaced in a few moments."
             ),
             "redeploy_queued": _(
-                "The redeploy is queued: your app is deployed again in a few "
-                "moments."
+                "The redeploy is queued: your app is deployed again in a few moments."
             ),
             "config_saved": _(
                 "The configuration is saved and a redeploy is queued to apply it."
@@ -330,7 +328,7 @@ class KubernetesAppPortal(CustomerPortal):
         if access_token:
             params["access_token"] = access_token
         query = url_encode(params)
-        return "%s?%s" % (app_sudo.access_url, query) if query else app_sudo.access_url
+        return f"{app_sudo.access_url}?{query}" if query else app_sudo.access_url
 
     @http.route(
         ["/my/apps/<int:app_id>"],
@@ -354,7 +352,9 @@ class KubernetesAppPortal(CustomerPortal):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
-        return self._render_app_page(app_sudo, access_token=access_token, message=message)
+        return self._render_app_page(
+            app_sudo, access_token=access_token, message=message
+        )
 
     # -- actions --------------------------------------------------------------
 
@@ -379,6 +379,11 @@ class KubernetesAppPortal(CustomerPortal):
         except (AccessError, MissingError):
             return request.redirect("/my")
 
+        # Act as the logged-in customer, so that the chatter names them; a
+        # visitor with a token has no name of their own.
+        user = request.env.user
+        if not user._is_public():
+            app_sudo = app_sudo.with_user(user).sudo()
         try:
             with request.env.cr.savepoint():
                 result = action(app_sudo)

@@ -49,7 +49,7 @@ class KubernetesApp(models.Model):
     def _compute_access_url(self):
         super()._compute_access_url()
         for app in self:
-            app.access_url = "/my/apps/%s" % app.id
+            app.access_url = f"/my/apps/{app.id}"
 
     # -- actions ------------------------------------------------------------
 
@@ -176,11 +176,12 @@ class KubernetesApp(models.Model):
         entries = self.config_map_ids.filtered(lambda entry: entry.id in values)
         if set(values) - set(entries.ids):
             raise UserError(
-                _("This configuration entry does not belong to the app %(name)s.",
-                  name=self.name)
+                _(
+                    "This configuration entry does not belong to the app %(name)s.",
+                    name=self.name,
+                )
             )
-        for entry in entries:
-            entry._portal_check_editable()
+        entries._portal_check_editable()
 
         changes = []
         for entry in entries:
@@ -213,7 +214,8 @@ class KubernetesApp(models.Model):
         return changed
 
     def _portal_get_history_domain(self):
-        """Return the domain of the app's messages the customer may see.
+        """Return the domain of the app's messages whose text the customer may
+        read.
 
         The provisioning posts each step as a notification, never with a
         secret; messages sent to followers are shown too, internal notes never.
@@ -230,25 +232,39 @@ class KubernetesApp(models.Model):
             ("subtype_id.internal", "=", False),
         ]
 
+    def _portal_get_tracking_domain(self):
+        """Return the domain of the app's messages tracking a change of the
+        fields in :data:`PORTAL_TRACKED_FIELDS`; only those changes are shown
+        of them, as tracking messages are internal."""
+        self.ensure_one()
+        return [
+            ("model", "=", self._name),
+            ("res_id", "=", self.id),
+            ("tracking_value_ids.field_id.name", "in", PORTAL_TRACKED_FIELDS),
+        ]
+
     def _portal_get_history(self, limit=HISTORY_LIMIT):
         """Return the app's provisioning history, newest first.
 
-        :param limit: most messages to look at
+        :param limit: most entries returned
         :returns: a list of dicts with ``date`` (datetime), ``author`` (a name
             or an empty string), ``body`` (sanitised HTML, possibly empty) and
             ``changes`` (a list of ``(field label, old value, new value)`` of
             the fields in :data:`PORTAL_TRACKED_FIELDS`)
         """
         self.ensure_one()
-        messages = (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                self._portal_get_history_domain(),
-                order="date desc, id desc",
-                limit=limit,
-            )
+        Message = self.env["mail.message"].sudo()
+        order = "date desc, id desc"
+        readable = Message.search(
+            self._portal_get_history_domain(), order=order, limit=limit
         )
+        tracking = Message.search(
+            self._portal_get_tracking_domain(), order=order, limit=limit
+        )
+        messages = (readable | tracking).sorted(
+            lambda message: (message.date, message.id), reverse=True
+        )[:limit]
+
         history = []
         for message in messages:
             trackings = message.tracking_value_ids.filtered(
@@ -262,7 +278,9 @@ class KubernetesApp(models.Model):
                 )
                 for change in trackings._tracking_value_format()
             ]
-            body = Markup() if is_html_empty(message.body) else message.body
+            body = Markup()
+            if message in readable and not is_html_empty(message.body):
+                body = message.body
             if not body and not changes:
                 continue
             history.append(

@@ -29,10 +29,16 @@ class KubernetesPortalCase(HttpCase):
         cls.env_prod = cls.env.ref("kubernetes_base.kubernetes_environment_prod")
         cls.env_int = cls.env.ref("kubernetes_base.kubernetes_environment_int")
         keys = cls.env["kubernetes.config.key"]
-        cls.key_git_repos = cls.env.ref("kubernetes_base.kubernetes_config_key_git_repos")
+        cls.key_git_repos = cls.env.ref(
+            "kubernetes_base.kubernetes_config_key_git_repos"
+        )
         cls.key_revision = cls.env.ref("kubernetes_base.kubernetes_config_key_revision")
         cls.key_api_token = keys.create(
-            {"key": "PORTAL_TEST_API_TOKEN", "is_secret": True, "customer_editable": True}
+            {
+                "key": "PORTAL_TEST_API_TOKEN",
+                "is_secret": True,
+                "customer_editable": True,
+            }
         )
         cls.key_db_password = keys.create(
             {"key": "PORTAL_TEST_DB_PASSWORD", "is_secret": True}
@@ -137,7 +143,7 @@ class KubernetesPortalCase(HttpCase):
         self.assertIn(response.status_code, (302, 303), response.text[:500])
         location = response.headers["Location"].split("?")[0]
         self.assertTrue(
-            location.endswith(path), "%s does not redirect to %s" % (location, path)
+            location.endswith(path), f"{location} does not redirect to {path}"
         )
 
     def assertNotQueued(self, app, state="running"):

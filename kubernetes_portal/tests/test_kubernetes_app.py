@@ -12,7 +12,7 @@ class TestKubernetesApp(KubernetesPortalCase):
     """The model side: access URL, restart and the portal's checks."""
 
     def test_access_url(self):
-        self.assertEqual(self.app_a.access_url, "/my/apps/%s" % self.app_a.id)
+        self.assertEqual(self.app_a.access_url, f"/my/apps/{self.app_a.id}")
 
     def test_restart_queues_a_deploy(self):
         self.app_a.action_restart()
@@ -115,8 +115,12 @@ class TestKubernetesApp(KubernetesPortalCase):
         self.assertFalse(any("do not show" in body for body in bodies))
         changes = [change for entry in history for change in entry["changes"]]
         self.assertIn(("State", "Running", "Queued"), changes)
-        self.assertEqual(history, sorted(history, key=lambda e: e["date"], reverse=True))
+        self.assertEqual(
+            history, sorted(history, key=lambda e: e["date"], reverse=True)
+        )
 
     def test_display_value(self):
         self.assertEqual(self.entry_db_password._portal_get_display_value(), "••••••••")
-        self.assertEqual(self.entry_revision._portal_get_display_value(), "17.0.20241104")
+        self.assertEqual(
+            self.entry_revision._portal_get_display_value(), "17.0.20241104"
+        )

@@ -24,8 +24,8 @@ class TestPortalAccess(KubernetesPortalCase):
         self._login(self.user_b)
         original = self.entry_git_repos.value
         for action in ("restart", "redeploy", "config"):
-            data = {"value_%s" % self.entry_git_repos.id: "hijacked"}
-            response = self._post("%s/%s" % (self.app_a.access_url, action), data)
+            data = {f"value_{self.entry_git_repos.id}": "hijacked"}
+            response = self._post(f"{self.app_a.access_url}/{action}", data)
             self.assertRedirectsTo(response, "/my")
         self.assertNotQueued(self.app_a)
         self.env.invalidate_all()
@@ -34,8 +34,8 @@ class TestPortalAccess(KubernetesPortalCase):
 
     def test_own_app_with_entry_of_another_customer(self):
         self._login(self.user_b)
-        data = {"value_%s" % self.entry_git_repos.id: "hijacked"}
-        response = self._post("%s/config" % self.app_b.access_url, data)
+        data = {f"value_{self.entry_git_repos.id}": "hijacked"}
+        response = self._post(f"{self.app_b.access_url}/config", data)
         self.assertIn("does not belong to the app beta-prod", response.text)
         self.env.invalidate_all()
         self.assertNotEqual(self.entry_git_repos.value, "hijacked")
@@ -44,10 +44,10 @@ class TestPortalAccess(KubernetesPortalCase):
     def test_token_of_another_app(self):
         token_b = self.app_b._portal_ensure_token()
         self.authenticate(None, None)
-        response = self._get("%s?access_token=%s" % (self.app_a.access_url, token_b))
+        response = self._get(f"{self.app_a.access_url}?access_token={token_b}")
         self.assertRedirectsTo(response, "/my")
         response = self._post(
-            "%s/redeploy" % self.app_a.access_url, {"access_token": token_b}
+            f"{self.app_a.access_url}/redeploy", {"access_token": token_b}
         )
         self.assertRedirectsTo(response, "/my")
         self.assertNotQueued(self.app_a)
@@ -69,7 +69,7 @@ class TestPortalAccess(KubernetesPortalCase):
 
     def _call_kw(self, model, method, args, kwargs=None):
         return self.make_jsonrpc_request(
-            "/web/dataset/call_kw/%s/%s" % (model, method),
+            f"/web/dataset/call_kw/{model}/{method}",
             {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
         )
 
@@ -89,7 +89,9 @@ class TestPortalAccess(KubernetesPortalCase):
             "kubernetes.config.map", "read", [[self.entry_git_repos.id], ["value"]]
         )
 
-        apps = self._call_kw("kubernetes.app", "search_read", [[]], {"fields": ["name"]})
+        apps = self._call_kw(
+            "kubernetes.app", "search_read", [[]], {"fields": ["name"]}
+        )
         self.assertEqual([app["name"] for app in apps], ["beta-prod"])
         namespaces = self._call_kw(
             "kubernetes.namespace", "search_read", [[]], {"fields": ["partner_id"]}
@@ -123,7 +125,9 @@ class TestPortalAccess(KubernetesPortalCase):
         self.assertRpcDenied(
             "kubernetes.app", "read", [[self.app_a.id], ["applied_objects"]]
         )
-        app = self._call_kw("kubernetes.app", "read", [[self.app_a.id], ["name", "state"]])
+        app = self._call_kw(
+            "kubernetes.app", "read", [[self.app_a.id], ["name", "state"]]
+        )
         self.assertEqual(app[0]["state"], "running")
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_model")
@@ -147,7 +151,10 @@ class TestPortalAccess(KubernetesPortalCase):
     def test_record_rules(self):
         App = self.env["kubernetes.app"].with_user(self.user_b)
         self.assertEqual(App.search([]), self.app_b)
-        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+        with (
+            self.assertRaises(AccessError),
+            mute_logger("odoo.addons.base.models.ir_rule"),
+        ):
             App.browse(self.app_a.id).read(["name"])
         Namespace = self.env["kubernetes.namespace"].with_user(self.user_b)
         self.assertEqual(Namespace.search([]), self.namespace_b)

@@ -9,7 +9,7 @@ class TestPortalActions(KubernetesPortalCase):
     """Restart, redeploy and configuration changes posted from the portal."""
 
     def _url(self, action, app=None):
-        return "%s/%s" % ((app or self.app_a).access_url, action)
+        return f"{(app or self.app_a).access_url}/{action}"
 
     # -- restart and redeploy -------------------------------------------------
 
@@ -22,7 +22,10 @@ class TestPortalActions(KubernetesPortalCase):
         self.assertFalse(self.app_a.restarted_at)
         self.assertIn(
             ("Deploy queued.", "Anna Alpha"),
-            [(message.preview, message.author_id.name) for message in self.app_a.message_ids],
+            [
+                (message.preview, message.author_id.name)
+                for message in self.app_a.message_ids
+            ],
         )
 
         page = self._get(response.headers["Location"]).text
@@ -74,14 +77,16 @@ class TestPortalActions(KubernetesPortalCase):
     def test_missing_or_bad_csrf(self):
         self._login(self.user_a)
         for action in ("restart", "redeploy", "config"):
-            data = {"value_%s" % self.entry_git_repos.id: "changed"}
+            data = {f"value_{self.entry_git_repos.id}": "changed"}
             response = self._post(self._url(action), data, csrf=False)
             self.assertEqual(response.status_code, 400)
             data["csrf_token"] = "0" * 40 + "o9999999999"
             response = self._post(self._url(action), data, csrf=False)
             self.assertEqual(response.status_code, 400)
         self.assertNotQueued(self.app_a)
-        self.assertEqual(self.entry_git_repos.value, self.entry_git_repos.value_id.value)
+        self.assertEqual(
+            self.entry_git_repos.value, self.entry_git_repos.value_id.value
+        )
         self.assertNotEqual(self.entry_git_repos.value, "changed")
 
     def test_with_access_token(self):
@@ -89,7 +94,7 @@ class TestPortalActions(KubernetesPortalCase):
         self.authenticate(None, None)
         response = self._post(self._url("redeploy"), {"access_token": token})
         self.assertRedirectsTo(response, self.app_a.access_url)
-        self.assertIn("access_token=%s" % token, response.headers["Location"])
+        self.assertIn(f"access_token={token}", response.headers["Location"])
         self.assertQueued(self.app_a)
 
     def test_with_wrong_token(self):
@@ -98,7 +103,7 @@ class TestPortalActions(KubernetesPortalCase):
         for action in ("restart", "redeploy", "config"):
             data = {
                 "access_token": "wrong",
-                "value_%s" % self.entry_git_repos.id: "changed",
+                f"value_{self.entry_git_repos.id}": "changed",
             }
             response = self._post(self._url(action), data)
             self.assertRedirectsTo(response, "/my")
@@ -108,13 +113,13 @@ class TestPortalActions(KubernetesPortalCase):
     def test_unknown_app(self):
         self._login(self.user_a)
         for action in ("restart", "redeploy", "config"):
-            response = self._post("/my/apps/%s/%s" % (self.app_b.id + 100000, action))
+            response = self._post(f"/my/apps/{self.app_b.id + 100000}/{action}")
             self.assertRedirectsTo(response, "/my")
 
     # -- configuration --------------------------------------------------------
 
     def _post_config(self, values, app=None):
-        data = {"value_%s" % entry.id: text for entry, text in values.items()}
+        data = {f"value_{entry.id}": text for entry, text in values.items()}
         return self._post(self._url("config", app), data)
 
     def test_config_saved_and_redeployed(self):
@@ -168,7 +173,9 @@ class TestPortalActions(KubernetesPortalCase):
         self.assertNotQueued(self.app_a)
         self.assertEqual(self.entry_api_token.value, "tok-1")
         self.assertEqual(self.entry_revision.value, "17.0.20241104")
-        self.assertNotIn("Configuration changed", self.app_a.message_ids.mapped("preview"))
+        self.assertNotIn(
+            "Configuration changed", self.app_a.message_ids.mapped("preview")
+        )
 
     def test_config_refuses_non_editable_entry(self):
         self._login(self.user_a)
@@ -176,10 +183,13 @@ class TestPortalActions(KubernetesPortalCase):
             {self.entry_api_token: "tok-2", self.entry_revision: "18.0"}
         )
         self._assert_config_refused(
-            response, "The configuration entry REVISION cannot be changed from the portal."
+            response,
+            "The configuration entry REVISION cannot be changed from the portal.",
         )
         response = self._post_config({self.entry_db_password: "guess"})
-        self._assert_config_refused(response, "PORTAL_TEST_DB_PASSWORD cannot be changed")
+        self._assert_config_refused(
+            response, "PORTAL_TEST_DB_PASSWORD cannot be changed"
+        )
         self.assertEqual(self.entry_db_password.value, self.secret_value)
 
     def test_config_refuses_invalid_values(self):
@@ -204,7 +214,7 @@ class TestPortalActions(KubernetesPortalCase):
         self._assert_config_refused(response, "does not belong to the app alpha-prod")
         self.assertNotEqual(foreign.value, "hijacked")
 
-        data = {"value_abc": "x", "value_%s" % self.entry_api_token.id: "tok-2"}
+        data = {"value_abc": "x", f"value_{self.entry_api_token.id}": "tok-2"}
         response = self._post(self._url("config"), data)
         self._assert_config_refused(response, "unknown configuration entry")
 

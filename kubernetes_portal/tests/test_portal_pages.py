@@ -1,3 +1,4 @@
+from types import SimpleNamespace
 from unittest.mock import patch
 
 from odoo.tests.common import tagged
@@ -12,14 +13,21 @@ class TestPortalPages(KubernetesPortalCase):
 
     def test_home_counter(self):
         self._login(self.user_a)
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["app_count"]})
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["app_count"]}
+        )
         self.assertEqual(counters["app_count"], 1)
 
         self._login(self.user_b)
-        self._create_app("beta-int", self.env["kubernetes.namespace"]._get_or_create(
-            self.customer_b, self.env_int, self.company
-        ))
-        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["app_count"]})
+        self._create_app(
+            "beta-int",
+            self.env["kubernetes.namespace"]._get_or_create(
+                self.customer_b, self.env_int, self.company
+            ),
+        )
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["app_count"]}
+        )
         self.assertEqual(counters["app_count"], 2)
 
     def test_home_tile(self):
@@ -34,7 +42,7 @@ class TestPortalPages(KubernetesPortalCase):
         response = self._get("/my/apps")
         self.assertEqual(response.status_code, 200)
         self.assertIn("alpha-prod", response.text)
-        self.assertIn('href="/my/apps/%s"' % self.app_a.id, response.text)
+        self.assertIn(f'href="/my/apps/{self.app_a.id}"', response.text)
         self.assertIn('href="https://alpha-prod.apps.example.com"', response.text)
         self.assertIn("Production", response.text)
         self.assertIn("Odoo App", response.text)
@@ -112,15 +120,15 @@ class TestPortalPages(KubernetesPortalCase):
         self.assertNotIn(self.secret_value, page)
         self.assertNotIn("tok-1", page)
         # The editable entries are inputs, the others text.
-        self.assertIn('name="value_%s"' % self.entry_git_repos.id, page)
-        self.assertIn('name="value_%s"' % self.entry_api_token.id, page)
-        self.assertNotIn('name="value_%s"' % self.entry_revision.id, page)
-        self.assertNotIn('name="value_%s"' % self.entry_db_password.id, page)
+        self.assertIn(f'name="value_{self.entry_git_repos.id}"', page)
+        self.assertIn(f'name="value_{self.entry_api_token.id}"', page)
+        self.assertNotIn(f'name="value_{self.entry_revision.id}"', page)
+        self.assertNotIn(f'name="value_{self.entry_db_password.id}"', page)
         # Actions, each behind a confirmation.
         self.assertIn('data-bs-target="#modal_app_restart"', page)
         self.assertIn('data-bs-target="#modal_app_redeploy"', page)
         self.assertIn('data-bs-target="#modal_app_config"', page)
-        self.assertIn('action="/my/apps/%s/redeploy"' % self.app_a.id, page)
+        self.assertIn(f'action="/my/apps/{self.app_a.id}/redeploy"', page)
         self.assertIn('name="csrf_token"', page)
         # No subscription without the shop addon's field.
         if "subscription_id" not in self.app_a._fields:
@@ -179,16 +187,16 @@ class TestPortalPages(KubernetesPortalCase):
     def test_detail_with_access_token(self):
         token = self.app_a._portal_ensure_token()
         self.authenticate(None, None)
-        response = self._get("%s?access_token=%s" % (self.app_a.access_url, token))
+        response = self._get(f"{self.app_a.access_url}?access_token={token}")
         self.assertEqual(response.status_code, 200)
         self.assertIn("alpha-prod", response.text)
-        self.assertIn('name="access_token" value="%s"' % token, response.text)
+        self.assertIn(f'name="access_token" value="{token}"', response.text)
         self.assertNotIn(self.secret_value, response.text)
 
     def test_detail_unknown_or_wrong_token(self):
         self.app_a._portal_ensure_token()
         self.authenticate(None, None)
-        response = self._get("%s?access_token=wrong" % self.app_a.access_url)
+        response = self._get(f"{self.app_a.access_url}?access_token=wrong")
         self.assertRedirectsTo(response, "/my")
         response = self._get(self.app_a.access_url)
         self.assertRedirectsTo(response, "/my")
@@ -210,3 +218,28 @@ class TestPortalPages(KubernetesPortalCase):
         self.assertEqual(action["type"], "ir.actions.act_url")
         self.assertTrue(action["url"].startswith(self.app_a.access_url))
         self.assertIn("access_token=", action["url"])
+
+    def test_subscription_values(self):
+        """The subscription shows when the shop addon adds the field, and links
+        to its page when the subscription portal gives it one."""
+        portal = KubernetesAppPortal()
+        self.assertEqual(
+            portal._get_app_subscription_values(self.app_a),
+            {"subscription": False, "subscription_url": False},
+        )
+        with_page = SimpleNamespace(
+            _fields={"access_url": None}, access_url="/my/subscriptions/7"
+        )
+        app = SimpleNamespace(
+            _fields={"subscription_id": None}, subscription_id=with_page
+        )
+        self.assertEqual(
+            portal._get_app_subscription_values(app),
+            {"subscription": with_page, "subscription_url": "/my/subscriptions/7"},
+        )
+        without_page = SimpleNamespace(_fields={})
+        app.subscription_id = without_page
+        self.assertEqual(
+            portal._get_app_subscription_values(app),
+            {"subscription": without_page, "subscription_url": False},
+        )
