@@ -283,7 +283,7 @@ class KubernetesAppPortal(CustomerPortal):
             ``config_values`` (the values typed, by entry id, after an error)
         :returns: dict of QWeb values
         """
-        action_problem = app_sudo._portal_get_action_problem()
+        action_problem = app_sudo._get_change_problem()
         values = {
             "app": app_sudo,
             "page_name": "kubernetes_app",

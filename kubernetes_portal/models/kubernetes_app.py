@@ -18,10 +18,9 @@ from odoo.tools import is_html_empty
 
 _logger = logging.getLogger(__name__)
 
-#: States in which a customer may restart, redeploy or reconfigure an app.
-PORTAL_ACTION_STATES = ("running", "failed")
-#: States in which an operator may restart an app.
-RESTART_STATES = ("running", "failed")
+#: States in which an app may be restarted, and redeployed or reconfigured by
+#: its customer.
+CHANGE_STATES = ("running", "failed")
 #: Fields whose tracked changes the portal history shows.
 PORTAL_TRACKED_FIELDS = ("state",)
 #: Most entries of the portal history.
@@ -62,20 +61,40 @@ class KubernetesApp(models.Model):
         credentials changed.
         """
         for app in self:
-            if app.state not in RESTART_STATES:
-                raise UserError(
-                    _(
-                        "The app %(name)s is %(state)s: only a running or failed "
-                        "app can be restarted.",
-                        name=app.name,
-                        state=app._portal_get_status_label(),
-                    )
-                )
+            problem = app._get_change_problem()
+            if problem:
+                raise UserError(problem)
         self.write({"restarted_at": fields.Datetime.now()})
         for app in self:
             app.message_post(body=_("Restart requested."))
             _logger.info("app %s: restart requested", app.name)
         return self.action_deploy()
+
+    def _get_change_problem(self):
+        """Return why the app cannot be restarted, or changed by its customer,
+        now; an empty string when it can.
+
+        Beside the state, no other work may wait: a redeploy queued over a
+        pending suspend or delete would replace it.
+        """
+        self.ensure_one()
+        if self.pending_action:
+            return _(
+                "The app %(name)s has work waiting (%(action)s): try again once "
+                "it is done.",
+                name=self.name,
+                action=dict(
+                    self._fields["pending_action"]._description_selection(self.env)
+                )[self.pending_action],
+            )
+        if self.state not in CHANGE_STATES:
+            return _(
+                "The app %(name)s is %(state)s: it can be changed only when it is "
+                "running or failed.",
+                name=self.name,
+                state=self._portal_get_status_label(),
+            )
+        return ""
 
     def action_preview(self):
         """Open the app's portal page as its customer sees it; returns an URL
@@ -107,34 +126,13 @@ class KubernetesApp(models.Model):
             return self.last_error or self.status_message or ""
         return self.status_message or ""
 
-    def _portal_get_action_problem(self):
-        """Return why the customer cannot change the app now, or ``""``."""
-        self.ensure_one()
-        if self.pending_action:
-            return _(
-                "The app %(name)s has work waiting (%(action)s): try again once "
-                "it is done.",
-                name=self.name,
-                action=dict(
-                    self._fields["pending_action"]._description_selection(self.env)
-                )[self.pending_action],
-            )
-        if self.state not in PORTAL_ACTION_STATES:
-            return _(
-                "The app %(name)s is %(state)s: it can be changed only when it is "
-                "running or failed.",
-                name=self.name,
-                state=self._portal_get_status_label(),
-            )
-        return ""
-
     def _portal_can_act(self):
         """Return True when the customer may restart, redeploy or reconfigure."""
-        return not self._portal_get_action_problem()
+        return not self._get_change_problem()
 
     def _portal_check_action(self):
         """Raise a :class:`UserError` when the customer cannot change the app."""
-        problem = self._portal_get_action_problem()
+        problem = self._get_change_problem()
         if problem:
             raise UserError(problem)
 

@@ -22,9 +22,15 @@ class TestKubernetesApp(KubernetesPortalCase):
     def test_restart_refused_unless_running_or_failed(self):
         for state in ("draft", "queued", "deploying", "suspended", "deleted"):
             self.app_a.write({"state": state})
-            with self.assertRaisesRegex(UserError, "only a running or failed app"):
+            with self.assertRaisesRegex(UserError, "only when it is running or failed"):
                 self.app_a.action_restart()
             self.assertFalse(self.app_a.restarted_at)
+
+    def test_restart_keeps_pending_work(self):
+        self.app_a.action_suspend()
+        with self.assertRaisesRegex(UserError, "has work waiting"):
+            self.app_a.action_restart()
+        self.assertEqual(self.app_a.pending_action, "suspend")
 
     def _render(self, app):
         with self.company._kubernetes_deployer() as deployer:
