@@ -1,0 +1,399 @@
+"""Customer portal routes for OCA subscriptions.
+
+Three routes, each thin, each backed by an overridable ``_prepare_*`` step:
+
+* ``/my/subscriptions``: the list, with pager, sorting, filters and search;
+  values from :meth:`SubscriptionPortal._prepare_subscriptions_portal_values`.
+* ``/my/subscriptions/<id>``: one subscription; values from
+  :meth:`SubscriptionPortal._prepare_subscription_portal_values`, the hook
+  other addons extend to add sections to the page (their templates go into
+  ``<div id="subscription_extra_sections"/>``).
+* ``/my/subscriptions/<id>/close`` (POST): closes a running subscription with a
+  reason, through the same wizard as the backend.
+
+Access follows core: a logged-in customer reaches the subscriptions of their
+commercial partner (record rule), anyone else needs the record's
+``access_token``; any other request is sent back to ``/my``.
+"""
+
+import logging
+
+from odoo import _, http
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+_logger = logging.getLogger(__name__)
+
+
+class SubscriptionPortal(CustomerPortal):
+    """Portal pages listing, showing and closing the customer's subscriptions."""
+
+    #: session key holding the ids of the last listed subscriptions, read by
+    #: the record pager (previous / next) of the detail page
+    _subscription_history_key = "my_subscriptions_history"
+
+    # ------------------------------------------------------------------
+    # Home tile
+    # ------------------------------------------------------------------
+
+    def _prepare_home_portal_values(self, counters):
+        """Add ``subscription_count`` when the home page asks for it.
+
+        :param list counters: names of the counters the page displays
+        :return: dict of counter values
+        """
+        values = super()._prepare_home_portal_values(counters)
+        if "subscription_count" in counters:
+            Subscription = request.env["sale.subscription"]
+            values["subscription_count"] = (
+                Subscription.search_count(
+                    self._prepare_subscriptions_domain(request.env.user.partner_id)
+                )
+                if Subscription.has_access("read")
+                else 0
+            )
+        return values
+
+    # ------------------------------------------------------------------
+    # List
+    # ------------------------------------------------------------------
+
+    def _prepare_subscriptions_domain(self, partner):
+        """Domain of the subscriptions listed for a partner.
+
+        :param partner: ``res.partner`` of the logged-in user
+        :return: a search domain
+        """
+        return [("partner_id", "child_of", [partner.commercial_partner_id.id])]
+
+    def _get_subscription_searchbar_sortings(self):
+        """Sort options of the list.
+
+        :return: dict key -> ``{"label", "order"}``
+        """
+        return {
+            "date": {"label": _("Start Date"), "order": "date_start desc, id desc"},
+            "name": {"label": _("Reference"), "order": "name asc, id desc"},
+            "stage": {"label": _("Stage"), "order": "stage_id, id desc"},
+        }
+
+    def _get_subscription_searchbar_filters(self):
+        """Filter options of the list.
+
+        Stages are looked up with sudo: portal users cannot read the stage
+        model, so a ``stage_id.type`` domain would be refused.
+
+        :return: dict key -> ``{"label", "domain"}``
+        """
+        closed_stages = (
+            request.env["sale.subscription.stage"]
+            .sudo()
+            .search([("type", "=", "post")])
+        )
+        return {
+            "all": {"label": _("All"), "domain": []},
+            "in_progress": {
+                "label": _("In Progress"),
+                "domain": [("in_progress", "=", True)],
+            },
+            "closed": {
+                "label": _("Closed"),
+                "domain": [("stage_id", "in", closed_stages.ids)],
+            },
+        }
+
+    def _get_subscription_searchbar_inputs(self):
+        """Search fields of the list.
+
+        :return: dict key -> ``{"input", "label"}``
+        """
+        return {
+            "name": {"input": "name", "label": _("Search in Reference")},
+        }
+
+    def _get_subscription_search_domain(self, search_in, search):
+        """Domain for the text typed in the search box.
+
+        :param str search_in: key of :meth:`_get_subscription_searchbar_inputs`
+        :param str search: the text typed
+        :return: a search domain, empty without text
+        """
+        if not search:
+            return []
+        return [("name", "ilike", search)]
+
+    def _prepare_subscriptions_portal_values(
+        self,
+        page=1,
+        sortby=None,
+        filterby=None,
+        search=None,
+        search_in="name",
+        **kwargs,
+    ):
+        """Values rendering the list page.
+
+        Unknown ``sortby``, ``filterby`` or ``search_in`` keys fall back to the
+        defaults rather than failing.
+
+        :param int page: page number, from 1
+        :param str sortby: key of :meth:`_get_subscription_searchbar_sortings`
+        :param str filterby: key of :meth:`_get_subscription_searchbar_filters`
+        :param str search: text to look for
+        :param str search_in: key of :meth:`_get_subscription_searchbar_inputs`
+        :return: dict of QWeb values; ``subscriptions`` is sudoed, it holds only
+            records the user may read
+        """
+        Subscription = request.env["sale.subscription"]
+        values = self._prepare_portal_layout_values()
+
+        searchbar_sortings = self._get_subscription_searchbar_sortings()
+        searchbar_filters = self._get_subscription_searchbar_filters()
+        searchbar_inputs = self._get_subscription_searchbar_inputs()
+        if sortby not in searchbar_sortings:
+            sortby = "date"
+        if filterby not in searchbar_filters:
+            filterby = "all"
+        if search_in not in searchbar_inputs:
+            search_in = "name"
+
+        domain = [
+            *self._prepare_subscriptions_domain(request.env.user.partner_id),
+            *searchbar_filters[filterby]["domain"],
+            *self._get_subscription_search_domain(search_in, search),
+        ]
+
+        url = "/my/subscriptions"
+        pager_values = portal_pager(
+            url=url,
+            total=Subscription.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+            url_args={
+                "sortby": sortby,
+                "filterby": filterby,
+                "search_in": search_in,
+                "search": search,
+            },
+        )
+        subscriptions = Subscription.search(
+            domain,
+            order=searchbar_sortings[sortby]["order"],
+            limit=self._items_per_page,
+            offset=pager_values["offset"],
+        )
+
+        values.update(
+            {
+                "subscriptions": subscriptions.sudo(),
+                "page_name": "subscription",
+                "pager": pager_values,
+                "default_url": url,
+                "searchbar_sortings": searchbar_sortings,
+                "sortby": sortby,
+                "searchbar_filters": searchbar_filters,
+                "filterby": filterby,
+                "searchbar_inputs": searchbar_inputs,
+                "search_in": search_in,
+                "search": search,
+            }
+        )
+        return values
+
+    @http.route(
+        ["/my/subscriptions", "/my/subscriptions/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
+    def portal_my_subscriptions(self, **kwargs):
+        """List the subscriptions of the logged-in customer.
+
+        :param kwargs: ``page``, ``sortby``, ``filterby``, ``search``,
+            ``search_in`` (see :meth:`_prepare_subscriptions_portal_values`)
+        :return: the rendered ``portal_my_subscriptions`` page
+        """
+        values = self._prepare_subscriptions_portal_values(**kwargs)
+        request.session[self._subscription_history_key] = values[
+            "subscriptions"
+        ].ids[:100]
+        return request.render(
+            "subscription_oca_portal.portal_my_subscriptions", values
+        )
+
+    # ------------------------------------------------------------------
+    # Detail
+    # ------------------------------------------------------------------
+
+    def _get_subscription_portal_invoices(self, subscription_sudo):
+        """Posted customer invoices of a subscription, newest first.
+
+        Both invoicing modes of subscription_oca are covered: invoices made
+        directly and invoices of the sale orders it generated.
+
+        :param subscription_sudo: sudoed ``sale.subscription``
+        :return: sudoed ``account.move`` records
+        """
+        invoices = (
+            subscription_sudo.invoice_ids
+            | subscription_sudo.sale_order_ids.invoice_ids
+        )
+        return invoices.filtered(
+            lambda move: move.state == "posted" and move.is_sale_document()
+        ).sorted(lambda move: (move.invoice_date or move.date, move.id), reverse=True)
+
+    def _prepare_subscription_portal_values(self, subscription_sudo, **kwargs):
+        """Values rendering the detail page of one subscription.
+
+        This is the extension hook for addons adding sections to the page:
+        call ``super()``, add your keys, and put your template inside
+        ``//div[@id='subscription_extra_sections']`` of
+        ``subscription_oca_portal.portal_subscription_page``.
+
+        :param subscription_sudo: sudoed ``sale.subscription`` the user may see
+        :param kwargs: request parameters (``access_token``, ``message``,
+            ``error``, ...)
+        :return: dict of QWeb values
+        """
+        close_reasons = (
+            request.env["sale.subscription.close.reason"].sudo().search([])
+        )
+        return {
+            "subscription": subscription_sudo,
+            "page_name": "subscription",
+            "invoices": self._get_subscription_portal_invoices(subscription_sudo),
+            "close_reasons": close_reasons,
+            "can_close": subscription_sudo._portal_can_close(),
+            "message": kwargs.get("message"),
+            "error": kwargs.get("error"),
+            "report_type": "html",
+            "backend_url": (
+                "/odoo/action-subscription_oca.sale_subscription_action/"
+                f"{subscription_sudo.id}"
+            ),
+            "res_company": subscription_sudo.company_id,
+        }
+
+    def _render_subscription_page(self, subscription_sudo, access_token=None, **kw):
+        """Render the detail page with the hook's values.
+
+        :param subscription_sudo: sudoed ``sale.subscription``
+        :param str access_token: token the page was opened with, if any
+        :return: the rendered ``portal_subscription_page``
+        """
+        values = self._prepare_subscription_portal_values(
+            subscription_sudo, access_token=access_token, **kw
+        )
+        values = self._get_page_view_values(
+            subscription_sudo,
+            access_token,
+            values,
+            self._subscription_history_key,
+            False,
+            **kw,
+        )
+        return request.render(
+            "subscription_oca_portal.portal_subscription_page", values
+        )
+
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>"],
+        type="http",
+        auth="public",
+        website=True,
+    )
+    def portal_subscription_page(self, subscription_id, access_token=None, **kw):
+        """Show one subscription.
+
+        :param int subscription_id: id of the ``sale.subscription``
+        :param str access_token: lets a visitor without access (mail link) in
+        :param kw: ``message`` to show after an action
+        :return: the rendered page, or a redirect to ``/my`` when the user may
+            not see the subscription
+        """
+        try:
+            subscription_sudo = self._document_check_access(
+                "sale.subscription", subscription_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        kw.pop("error", None)
+        return self._render_subscription_page(
+            subscription_sudo, access_token=access_token, **kw
+        )
+
+    # ------------------------------------------------------------------
+    # Close
+    # ------------------------------------------------------------------
+
+    def _get_portal_close_reason(self, close_reason_id):
+        """Read the close reason posted by the form.
+
+        :param str close_reason_id: the raw form value
+        :return: a sudoed ``sale.subscription.close.reason``
+        :raise UserError: when the value names no existing reason
+        """
+        try:
+            reason_id = int(close_reason_id or 0)
+        except ValueError:
+            reason_id = 0
+        reason = (
+            request.env["sale.subscription.close.reason"].sudo().browse(reason_id)
+        )
+        if not reason_id or not reason.exists():
+            raise UserError(_("Please choose one of the proposed closing reasons."))
+        return reason
+
+    @http.route(
+        ["/my/subscriptions/<int:subscription_id>/close"],
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_subscription_close(
+        self,
+        subscription_id,
+        access_token=None,
+        close_reason_id=None,
+        close_comment=None,
+        **kw,
+    ):
+        """Close a running subscription with the reason the customer chose.
+
+        :param int subscription_id: id of the ``sale.subscription``
+        :param str access_token: lets a visitor without access (mail link) in
+        :param str close_reason_id: id of a ``sale.subscription.close.reason``
+        :param str close_comment: optional free text, posted as a note
+        :return: a redirect to the page with a confirmation; the page with an
+            error and nothing changed on bad input; a redirect to ``/my`` when
+            the user may not see the subscription
+        """
+        try:
+            subscription_sudo = self._document_check_access(
+                "sale.subscription", subscription_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+
+        user = request.env.user
+        author = subscription_sudo.partner_id if user._is_public() else user.partner_id
+        try:
+            with request.env.cr.savepoint():
+                reason = self._get_portal_close_reason(close_reason_id)
+                subscription_sudo._portal_close(
+                    reason, comment=close_comment, author=author
+                )
+        except UserError as err:
+            _logger.debug("subscription %s not closed: %s", subscription_id, err)
+            return self._render_subscription_page(
+                subscription_sudo, access_token=access_token, error=str(err)
+            )
+
+        return request.redirect(
+            subscription_sudo.get_portal_url(query_string="&message=closed")
+        )
