@@ -85,12 +85,24 @@ class KubernetesApp(models.Model):
         if problem:
             return problem
         own_line = sale_line or (app.sale_line_id if app else None)
+        if not own_line:
+            # Set by create(): the base checks the name before the insert,
+            # without the app, whose line holds the reservation.
+            own_line = self.env["sale.order.line"].browse(
+                self.env.context.get("kubernetes_app_own_sale_line_ids") or []
+            )
         reservations = self.env["sale.order.line"]._find_app_name_reservations(
             name, company, exclude=own_line
         )
         if reservations:
             return _("The name %(name)s is already taken.", name=name)
         return ""
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        line_ids = [vals["sale_line_id"] for vals in vals_list if vals.get("sale_line_id")]
+        apps = self.with_context(kubernetes_app_own_sale_line_ids=line_ids)
+        return super(KubernetesApp, apps).create(vals_list)
 
     # -- invitation ---------------------------------------------------------
 

@@ -52,6 +52,22 @@ class SaleOrder(models.Model):
             if line and line.app_name != order.app_name:
                 line.app_name = order.app_name
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = self.env["sale.order.line"]
+        for vals in vals_list:
+            if vals.get("app_name"):
+                vals["app_name"] = lines._normalize_app_name(vals["app_name"]) or False
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("app_name"):
+            vals["app_name"] = (
+                self.env["sale.order.line"]._normalize_app_name(vals["app_name"])
+                or False
+            )
+        return super().write(vals)
+
     @api.depends("order_line.kubernetes_app_ids")
     def _compute_kubernetes_app_ids(self):
         for order in self:

@@ -149,8 +149,15 @@ class SaleOrderLine(models.Model):
             if problem:
                 problems[line] = problem
                 continue
+            stale = self.sudo().search(
+                [
+                    ("app_name_reserved", "=", line.app_name),
+                    ("company_id", "=", line.company_id.id),
+                    ("id", "!=", line.id),
+                ]
+            ).filtered(lambda other: not other._is_app_name_reservation_live())
             try:
-                line._write_reservation(line.app_name, until)
+                line._write_reservation(line.app_name, until, stale)
             except errors.UniqueViolation:
                 # Another order reserved the name since our check.
                 _logger.info(
@@ -163,21 +170,23 @@ class SaleOrderLine(models.Model):
                 )
         return problems
 
-    def _write_reservation(self, name, until):
-        """Store the reservation in SQL, in a savepoint, so that a unique
-        violation is an expected answer and not an error in the log."""
+    def _write_reservation(self, name, until, stale):
+        """Store the reservation in SQL, in a savepoint, taking it over from
+        the ``stale`` lines; a unique violation is then an expected answer,
+        not an error in the log."""
         self.ensure_one()
         cr = self.env.cr
         with cr.savepoint():
-            cr.execute(
-                """
-                UPDATE sale_order_line
-                SET app_name_reserved = NULL, app_name_reserved_until = NULL
-                WHERE company_id = %s AND app_name_reserved = %s AND id != %s
-                """,
-                (self.company_id.id, name, self.id),
-                log_exceptions=False,
-            )
+            if stale:
+                cr.execute(
+                    """
+                    UPDATE sale_order_line
+                    SET app_name_reserved = NULL, app_name_reserved_until = NULL
+                    WHERE id IN %s
+                    """,
+                    (tuple(stale.ids),),
+                    log_exceptions=False,
+                )
             cr.execute(
                 """
                 UPDATE sale_order_line

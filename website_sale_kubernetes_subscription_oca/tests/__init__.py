@@ -1,0 +1,6 @@
+from . import test_provisioning
+from . import test_name_race
+from . import test_invitation
+from . import test_lifecycle
+from . import test_checkout
+from . import test_tour

@@ -1,0 +1,162 @@
+import smtplib
+from unittest.mock import MagicMock, patch
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.base.models.ir_mail_server import IrMailServer
+from odoo.addons.kubernetes_base.lib.cluster import MemoryTransport
+
+from .common import AppShopCase
+
+
+@tagged("post_install", "-at_install")
+class TestInvitation(AppShopCase):
+    """The customer gets the address and the password once, and the password
+    is stored nowhere but in the app's Secret."""
+
+    def _running_app(self, name="acme"):
+        order = self._create_order(app_names=(name,))
+        order.action_confirm()
+        app = self._apps(sale_order_id=order.id)
+        self._process(app, runs=2)
+        self.assertEqual(app.state, "running")
+        return app
+
+    def _invitations(self, app):
+        return self.env["mail.mail"].search([("kubernetes_invitation_app_id", "=", app.id)])
+
+    def assertStoredNowhere(self, secret, app, logs):
+        """Assert that ``secret`` is in no log line, message, mail or field."""
+        self.assertTrue(logs, "the log was captured")
+        for line in logs:
+            self.assertNotIn(secret, line)
+        self.env.flush_all()
+        self.assertFalse(self.env["mail.message"].search([("body", "ilike", secret)]))
+        self.assertFalse(self.env["mail.mail"].search([("body_html", "ilike", secret)]))
+        self.assertFalse(
+            self.env["mail.tracking.value"].search(
+                ["|", ("old_value_char", "ilike", secret), ("new_value_char", "ilike", secret)]
+            )
+        )
+        for value in app.read()[0].values():
+            self.assertNotIn(secret, str(value))
+
+    def test_first_run_mails_the_address_and_the_password_once(self):
+        with self._capture_logs() as logs:
+            app = self._running_app()
+            password = self._credentials(app)["admin_password"]
+            mail = self._invitations(app)
+
+            self.assertEqual(len(mail), 1)
+            self.assertIn(app.url, mail.body_html)
+            self.assertNotIn(password, mail.body_html)
+            self.assertEqual(mail.recipient_ids, self.customer)
+            self.assertTrue(mail.auto_delete)
+            self.assertFalse(mail.model, "the invitation is not on any chatter")
+            self.assertFalse(app.credentials_to_send)
+            self.assertTrue(app.invitation_date)
+
+            with self._capture_emails() as emails:
+                mail.send()
+
+            self.assertEqual(len(emails), 1)
+            body = emails[0]["body"]
+            self.assertIn(app.url, body)
+            self.assertIn(password, body)
+            self.assertIn(password, emails[0]["body_alternative"])
+            self.assertIn(">admin<", body)
+            self.assertFalse(mail.exists(), "the sent invitation is deleted")
+            self.assertIn("Invitation sent to Ada Shop", app.message_ids[0].body)
+
+            # Running again (a redeploy) sends nothing more.
+            app.action_redeploy()
+            self._process(app, runs=2)
+            self.assertFalse(self._invitations(app))
+
+        self.assertStoredNowhere(password, app, logs)
+
+    def test_send_new_credentials(self):
+        app = self._running_app()
+        old_password = self._credentials(app)["admin_password"]
+        with self._capture_emails():
+            self._invitations(app).send()
+
+        with self._capture_logs() as logs:
+            app.with_user(self.manager).action_send_new_credentials()
+            self.assertTrue(app.credentials_to_send)
+            self.assertFalse(self._invitations(app), "nothing is mailed before it runs")
+            self._process(app, runs=2)
+
+            new_password = self._credentials(app)["admin_password"]
+            self.assertNotEqual(new_password, old_password)
+            with self._capture_emails() as emails:
+                self._invitations(app).send()
+
+        self.assertEqual(len(emails), 1)
+        self.assertIn(new_password, emails[0]["body"])
+        self.assertNotIn(old_password, emails[0]["body"])
+        self.assertFalse(app.credentials_to_send)
+        self.assertStoredNowhere(new_password, app, logs)
+
+    def test_only_managers_send_new_credentials(self):
+        app = self._running_app()
+        user = new_test_user(
+            self.env,
+            login="app_shop_k8s_user",
+            groups="base.group_user,kubernetes_base.group_kubernetes_user",
+        )
+        with self.assertRaises(AccessError):
+            app.with_user(user).action_send_new_credentials()
+
+    def test_a_failed_sending_keeps_no_password(self):
+        app = self._running_app()
+        password = self._credentials(app)["admin_password"]
+        mail = self._invitations(app)
+        with (
+            self._capture_logs() as logs,
+            patch.object(
+                IrMailServer,
+                "send_email",
+                autospec=True,
+                side_effect=smtplib.SMTPException("relay refused"),
+            ),
+        ):
+            mail.send()
+
+        self.assertEqual(mail.state, "exception")
+        self.assertIn("relay refused", mail.failure_reason)
+        self.assertNotIn(password, mail.body_html)
+        self.assertStoredNowhere(password, app, logs)
+
+    def test_no_secret_on_the_cluster_fails_the_mail_with_a_reason(self):
+        app = self._running_app()
+        mail = self._invitations(app)
+        MemoryTransport.reset(self._memory_scope())
+        with mute_logger("odoo.addons.mail.models.mail_mail"):
+            mail.send()
+        self.assertEqual(mail.state, "exception")
+        self.assertIn("not on the cluster", mail.failure_reason)
+
+    def test_an_http_request_leaves_the_invitation_to_the_mail_queue(self):
+        app = self._running_app()
+        mail = self._invitations(app)
+        with (
+            patch(
+                "odoo.addons.website_sale_kubernetes_subscription_oca.models.mail_mail."
+                "request",
+                MagicMock(),
+            ),
+            self._capture_emails() as emails,
+        ):
+            mail.send()
+        self.assertFalse(emails)
+        self.assertEqual(mail.state, "outgoing")
+
+    def test_a_customer_without_email_gets_a_note(self):
+        self.customer.email = False
+        app = self._running_app()
+        self.assertFalse(self._invitations(app))
+        self.assertFalse(app.credentials_to_send)
+        self.assertIn("no email address", app.message_ids[0].body)
