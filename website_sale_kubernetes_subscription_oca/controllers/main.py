@@ -66,7 +66,7 @@ class WebsiteSaleKubernetes(WebsiteSale):
             return request.redirect("/shop/confirm_order")
 
         for line_sudo in lines_sudo:
-            typed = post.get("app_name_%s" % line_sudo.id, "")
+            typed = post.get(f"app_name_{line_sudo.id}", "")
             line_sudo.app_name = line_sudo._normalize_app_name(typed) or False
 
         problems = lines_sudo._reserve_app_names()
@@ -149,7 +149,10 @@ class WebsiteSaleKubernetes(WebsiteSale):
     def _check_app_names(self, order_sudo):
         """Return a redirection to the app name step while an app line of the
         cart has no name that can be had, else None."""
-        if order_sudo._get_kubernetes_app_lines() and order_sudo._get_app_name_problems():
+        if (
+            order_sudo._get_kubernetes_app_lines()
+            and order_sudo._get_app_name_problems()
+        ):
             return request.redirect("/shop/app_name")
         return None
 
@@ -176,17 +179,23 @@ class WebsiteSaleKubernetes(WebsiteSale):
     @route()
     def extra_info(self, **post):
         order_sudo = request.website.sale_get_order()
-        if order_sudo and not self._check_cart(order_sudo):
-            if redirection := self._check_app_names(order_sudo):
-                return redirection
+        if (
+            order_sudo
+            and not self._check_cart(order_sudo)
+            and (redirection := self._check_app_names(order_sudo))
+        ):
+            return redirection
         return super().extra_info(**post)
 
     @route()
     def shop_payment(self, **post):
         order_sudo = request.website.sale_get_order()
-        if order_sudo and not self._check_cart_and_addresses(order_sudo):
-            if redirection := self._check_app_names(order_sudo):
-                return redirection
+        if (
+            order_sudo
+            and not self._check_cart_and_addresses(order_sudo)
+            and (redirection := self._check_app_names(order_sudo))
+        ):
+            return redirection
         return super().shop_payment(**post)
 
     def _get_shop_payment_errors(self, order):

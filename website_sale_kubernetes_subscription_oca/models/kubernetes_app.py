@@ -78,9 +78,12 @@ class KubernetesApp(models.Model):
         """
         if sale_line and not app:
             # The line's own app does not take the line's name.
-            app = sale_line.sudo().kubernetes_app_ids.filtered(
-                lambda own: own.name == name and own.state != "deleted"
-            )[:1] or None
+            app = (
+                sale_line.sudo().kubernetes_app_ids.filtered(
+                    lambda own: own.name == name and own.state != "deleted"
+                )[:1]
+                or None
+            )
         problem = super()._get_name_problem(name, company, app=app)
         if problem:
             return problem
@@ -100,7 +103,9 @@ class KubernetesApp(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        line_ids = [vals["sale_line_id"] for vals in vals_list if vals.get("sale_line_id")]
+        line_ids = [
+            vals["sale_line_id"] for vals in vals_list if vals.get("sale_line_id")
+        ]
         apps = self.with_context(kubernetes_app_own_sale_line_ids=line_ids)
         return super(KubernetesApp, apps).create(vals_list)
 
@@ -114,7 +119,9 @@ class KubernetesApp(models.Model):
                 with self.env.cr.savepoint():
                     app._send_invitation()
             except Exception:
-                _logger.exception("app %s: the invitation could not be queued", app.name)
+                _logger.exception(
+                    "app %s: the invitation could not be queued", app.name
+                )
                 app.message_post(
                     body=_(
                         "The invitation could not be queued; the server log has "

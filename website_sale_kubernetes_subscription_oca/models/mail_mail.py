@@ -41,9 +41,7 @@ class MailMail(models.Model):
                 {"state": "outgoing"}
             )
             self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
-            _logger.info(
-                "invitation mails %s left to the mail queue", invitations.ids
-            )
+            _logger.info("invitation mails %s left to the mail queue", invitations.ids)
             others = self - invitations
             if not others:
                 return True

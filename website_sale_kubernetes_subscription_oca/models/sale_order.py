@@ -81,7 +81,7 @@ class SaleOrder(models.Model):
     def _compute_kubernetes_app_error(self):
         for order in self:
             errors = [
-                "%s: %s" % (line.product_id.display_name, line.kubernetes_app_error)
+                f"{line.product_id.display_name}: {line.kubernetes_app_error}"
                 for line in order.order_line
                 if line.kubernetes_app_error
             ]
@@ -146,8 +146,9 @@ class SaleOrder(models.Model):
 
     def action_confirm(self):
         app_orders = self.filtered(
-            lambda order: not order.order_subscription_id
-            and order._get_kubernetes_app_lines()
+            lambda order: (
+                not order.order_subscription_id and order._get_kubernetes_app_lines()
+            )
         )
         # A paid order is confirmed whatever happens to its names: a problem
         # is then recorded on the line instead of refusing the payment.

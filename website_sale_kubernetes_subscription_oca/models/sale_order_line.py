@@ -94,9 +94,9 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         name = self.app_name if name is None else name
         siblings = self.order_id.order_line.filtered(
-            lambda line: line != self
-            and line.is_kubernetes_app_line
-            and line.app_name == name
+            lambda line: (
+                line != self and line.is_kubernetes_app_line and line.app_name == name
+            )
         )
         if name and siblings:
             return _(
@@ -149,13 +149,17 @@ class SaleOrderLine(models.Model):
             if problem:
                 problems[line] = problem
                 continue
-            stale = self.sudo().search(
-                [
-                    ("app_name_reserved", "=", line.app_name),
-                    ("company_id", "=", line.company_id.id),
-                    ("id", "!=", line.id),
-                ]
-            ).filtered(lambda other: not other._is_app_name_reservation_live())
+            stale = (
+                self.sudo()
+                .search(
+                    [
+                        ("app_name_reserved", "=", line.app_name),
+                        ("company_id", "=", line.company_id.id),
+                        ("id", "!=", line.id),
+                    ]
+                )
+                .filtered(lambda other: not other._is_app_name_reservation_live())
+            )
             try:
                 line._write_reservation(line.app_name, until, stale)
             except errors.UniqueViolation:
@@ -204,7 +208,9 @@ class SaleOrderLine(models.Model):
         """Free the names the lines reserve."""
         reserved = self.filtered("app_name_reserved")
         if reserved:
-            reserved.write({"app_name_reserved": False, "app_name_reserved_until": False})
+            reserved.write(
+                {"app_name_reserved": False, "app_name_reserved_until": False}
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -280,7 +286,9 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         apps = self.env["kubernetes.app"].sudo()
         problem = self._reserve_app_names().get(self)
-        environment = self.product_id.product_tmpl_id._get_default_kubernetes_environment()
+        environment = (
+            self.product_id.product_tmpl_id._get_default_kubernetes_environment()
+        )
         if not problem and not environment:
             problem = _(
                 "The product %(product)s has no allowed environment.",
@@ -291,10 +299,16 @@ class SaleOrderLine(models.Model):
             return apps
         try:
             with self.env.cr.savepoint():
-                namespace = self.env["kubernetes.namespace"].sudo()._get_or_create(
-                    self.order_id.partner_id, environment, self.order_id.company_id
+                namespace = (
+                    self.env["kubernetes.namespace"]
+                    .sudo()
+                    ._get_or_create(
+                        self.order_id.partner_id, environment, self.order_id.company_id
+                    )
                 )
-                app = apps.create(self._prepare_kubernetes_app_vals(subscription, namespace))
+                app = apps.create(
+                    self._prepare_kubernetes_app_vals(subscription, namespace)
+                )
                 app.action_deploy()
         except (UserError, ValidationError) as err:
             self._set_kubernetes_app_error(str(err.args[0]))

@@ -29,7 +29,9 @@ class AppShopCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(
-            context=dict(cls.env.context, mail_create_nolog=True, no_reset_password=True)
+            context=dict(
+                cls.env.context, mail_create_nolog=True, no_reset_password=True
+            )
         )
         cls.company = cls.env.company
         cls.company.write(
@@ -57,7 +59,10 @@ class AppShopCase(TransactionCase):
         )
         cls.env_prod = cls.env.ref("kubernetes_base.kubernetes_environment_prod")
         cls.pricelist = cls.env["product.pricelist"].create(
-            {"name": "App shop test pricelist", "currency_id": cls.company.currency_id.id}
+            {
+                "name": "App shop test pricelist",
+                "currency_id": cls.company.currency_id.id,
+            }
         )
         cls.closed_stage = cls.env.ref("subscription_oca.subscription_stage_closed")
         cls.in_progress_stage = cls.env.ref(
@@ -86,7 +91,7 @@ class AppShopCase(TransactionCase):
             login=login,
             groups="base.group_portal",
             name=name,
-            email="%s@customer.example.com" % login,
+            email=f"{login}@customer.example.com",
         )
         user.partner_id.write(
             {
@@ -104,7 +109,7 @@ class AppShopCase(TransactionCase):
         MemoryTransport.reset(self._memory_scope())
 
     def _memory_scope(self):
-        return "%s/%s" % (self.env.cr.dbname, self.company.id)
+        return f"{self.env.cr.dbname}/{self.company.id}"
 
     # -- orders -------------------------------------------------------------
 
@@ -235,7 +240,10 @@ class AppShopHttpCase(AppShopCase, HttpCase):
         does."""
         return self.url_open(
             "/shop/cart/update",
-            data={"product_id": self.product.id, "csrf_token": http.Request.csrf_token(self)},
+            data={
+                "product_id": self.product.id,
+                "csrf_token": http.Request.csrf_token(self),
+            },
             allow_redirects=False,
         )
 

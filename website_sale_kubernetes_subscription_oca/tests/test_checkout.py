@@ -27,7 +27,12 @@ class TestCheckout(AppShopHttpCase):
         order = self._cart(public_partner)
         self.assertTrue(order._get_kubernetes_app_lines())
 
-        for path in ("/shop/checkout", "/shop/confirm_order", "/shop/app_name", "/shop/payment"):
+        for path in (
+            "/shop/checkout",
+            "/shop/confirm_order",
+            "/shop/app_name",
+            "/shop/payment",
+        ):
             with self.subTest(path=path):
                 response = self.url_open(path, allow_redirects=False)
                 self.assertRedirectsTo(response, "/web/login?redirect=/shop/cart")
@@ -69,7 +74,7 @@ class TestCheckout(AppShopHttpCase):
             }
         )
         for name, valid, expected in (
-            (" Acme ", True, "acme.%s" % self.domain),
+            (" Acme ", True, f"acme.{self.domain}"),
             ("my_app", False, "is not valid"),
             ("a" * 54, False, "is too long"),
             ("admin", False, "is reserved"),
@@ -81,19 +86,21 @@ class TestCheckout(AppShopHttpCase):
                 self.assertEqual(result["valid"], valid)
                 self.assertIn(expected, result["message"])
         result = self._json("/shop/app_name/check", name="Acme", line_id=line.id)
-        self.assertEqual(result["hostname"], "acme.%s" % self.domain)
+        self.assertEqual(result["hostname"], f"acme.{self.domain}")
         self.assertEqual(result["name"], "acme")
         self.assertFalse(line.app_name_reserved, "checking reserves nothing")
 
     def test_the_app_name_step_comes_before_payment(self):
         line = self._start_checkout()
 
-        response = self.url_open("/shop/checkout?try_skip_step=true", allow_redirects=False)
+        response = self.url_open(
+            "/shop/checkout?try_skip_step=true", allow_redirects=False
+        )
         self.assertRedirectsTo(response, "/shop/confirm_order")
         response = self.url_open("/shop/confirm_order", allow_redirects=False)
         self.assertRedirectsTo(response, "/shop/app_name")
         page = self.url_open("/shop/app_name").text
-        self.assertIn('name="app_name_%s"' % line.id, page)
+        self.assertIn(f'name="app_name_{line.id}"', page)
         self.assertIn("o_kubernetes_app_name_form", page)
         for path in ("/shop/payment", "/shop/extra_info"):
             response = self.url_open(path, allow_redirects=False)
@@ -102,14 +109,20 @@ class TestCheckout(AppShopHttpCase):
         # A refused name comes back with its reason and reserves nothing.
         page = self.url_open(
             "/shop/app_name/submit",
-            data={"app_name_%s" % line.id: "admin", "csrf_token": http.Request.csrf_token(self)},
+            data={
+                f"app_name_{line.id}": "admin",
+                "csrf_token": http.Request.csrf_token(self),
+            },
         ).text
         self.assertIn("is reserved", page)
         self.assertFalse(line.app_name_reserved)
 
         response = self.url_open(
             "/shop/app_name/submit",
-            data={"app_name_%s" % line.id: "Acme", "csrf_token": http.Request.csrf_token(self)},
+            data={
+                f"app_name_{line.id}": "Acme",
+                "csrf_token": http.Request.csrf_token(self),
+            },
             allow_redirects=False,
         )
         self.assertRedirectsTo(response, "/shop/payment")
@@ -127,7 +140,10 @@ class TestCheckout(AppShopHttpCase):
         line = self._start_checkout()
         page = self.url_open(
             "/shop/app_name/submit",
-            data={"app_name_%s" % line.id: "acme", "csrf_token": http.Request.csrf_token(self)},
+            data={
+                f"app_name_{line.id}": "acme",
+                "csrf_token": http.Request.csrf_token(self),
+            },
         ).text
         self.assertIn("already taken", page)
         self.assertFalse(line.app_name_reserved)

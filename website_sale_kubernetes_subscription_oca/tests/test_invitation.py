@@ -25,7 +25,9 @@ class TestInvitation(AppShopCase):
         return app
 
     def _invitations(self, app):
-        return self.env["mail.mail"].search([("kubernetes_invitation_app_id", "=", app.id)])
+        return self.env["mail.mail"].search(
+            [("kubernetes_invitation_app_id", "=", app.id)]
+        )
 
     def assertStoredNowhere(self, secret, app, logs):
         """Assert that ``secret`` is in no log line, message, mail or field."""
@@ -37,7 +39,11 @@ class TestInvitation(AppShopCase):
         self.assertFalse(self.env["mail.mail"].search([("body_html", "ilike", secret)]))
         self.assertFalse(
             self.env["mail.tracking.value"].search(
-                ["|", ("old_value_char", "ilike", secret), ("new_value_char", "ilike", secret)]
+                [
+                    "|",
+                    ("old_value_char", "ilike", secret),
+                    ("new_value_char", "ilike", secret),
+                ]
             )
         )
         for value in app.read()[0].values():
@@ -156,7 +162,12 @@ class TestInvitation(AppShopCase):
 
     def test_a_customer_without_email_gets_a_note(self):
         self.customer.email = False
-        app = self._running_app()
+        with self.assertLogs(
+            "odoo.addons.website_sale_kubernetes_subscription_oca.models.kubernetes_app",
+            "WARNING",
+        ) as logs:
+            app = self._running_app()
+        self.assertIn("no email address", logs.output[0])
         self.assertFalse(self._invitations(app))
         self.assertFalse(app.credentials_to_send)
         self.assertIn("no email address", app.message_ids[0].body)

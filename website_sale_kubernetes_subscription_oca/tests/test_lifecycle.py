@@ -44,9 +44,15 @@ class TestLifecycle(AppShopCase):
     def test_a_kanban_move_to_the_closed_stage_suspends(self):
         self.subscription.write({"stage_id": self.closed_stage.id})
         self.assertEqual(self.app.pending_action, "suspend")
-        self.assertEqual(len(self.subscription.message_ids.filtered(
-            lambda m: "is closed: suspend" in (m.body or "")
-        )), 1, "one note, however many writes subscription_oca makes")
+        self.assertEqual(
+            len(
+                self.subscription.message_ids.filtered(
+                    lambda m: "is closed: suspend" in (m.body or "")
+                )
+            ),
+            1,
+            "one note, however many writes subscription_oca makes",
+        )
 
     def test_archiving_suspends(self):
         self.subscription.active = False

@@ -7,6 +7,10 @@ from odoo.tools import mute_logger
 
 from .common import AppShopCase
 
+LINE_LOGGER = (
+    "odoo.addons.website_sale_kubernetes_subscription_oca.models.sale_order_line"
+)
+
 
 @tagged("post_install", "-at_install")
 class TestNameRace(AppShopCase):
@@ -71,7 +75,9 @@ class TestNameRace(AppShopCase):
         self.env["payment.transaction"].create(
             {
                 "provider_id": self.env.ref("payment.payment_provider_demo").id,
-                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                "payment_method_id": self.env.ref(
+                    "payment_demo.payment_method_demo"
+                ).id,
                 "reference": "APP-RACE-1",
                 "amount": self.first.amount_total,
                 "currency_id": self.first.currency_id.id,
@@ -103,8 +109,10 @@ class TestNameRace(AppShopCase):
         winner = self._apps(name="acme")
         self.assertEqual(winner.sale_order_id, self.first)
 
-        self._confirm_paid(self.second)
+        with self.assertLogs(LINE_LOGGER, "WARNING") as logs:
+            self._confirm_paid(self.second)
 
+        self.assertIn("not created", logs.output[0])
         line = self.second.order_line
         self.assertEqual(self.second.state, "sale", "a paid order is confirmed")
         self.assertEqual(len(self.second.subscription_ids), 1)
@@ -113,7 +121,9 @@ class TestNameRace(AppShopCase):
         self.assertFalse(self._apps(sale_order_id=self.second.id))
         self.assertFalse(self._apps(partner_id=self.other.id))
         self.assertFalse(
-            self.env["kubernetes.namespace"].search([("partner_id", "=", self.other.id)])
+            self.env["kubernetes.namespace"].search(
+                [("partner_id", "=", self.other.id)]
+            )
         )
         self.assertFalse(line.app_name_reserved)
         self.assertTrue(self.second.activity_ids)
@@ -143,6 +153,7 @@ class TestNameRace(AppShopCase):
             patch.object(app_class, "_get_name_problem", return_value=""),
             patch.object(app_class, "_check_hostname_free", return_value=None),
             mute_logger("odoo.sql_db"),
+            self.assertLogs(LINE_LOGGER, "WARNING"),
         ):
             self._confirm_paid(self.second)
 
@@ -150,6 +161,8 @@ class TestNameRace(AppShopCase):
         self.assertIn("a moment ago", line.kubernetes_app_error)
         self.assertFalse(self._apps(sale_order_id=self.second.id))
         self.assertFalse(
-            self.env["kubernetes.namespace"].search([("partner_id", "=", self.other.id)])
+            self.env["kubernetes.namespace"].search(
+                [("partner_id", "=", self.other.id)]
+            )
         )
         self.assertEqual(self.second.state, "sale")

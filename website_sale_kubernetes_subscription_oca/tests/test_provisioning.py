@@ -24,7 +24,7 @@ class TestProvisioning(AppShopCase):
             [
                 {
                     "name": "acme",
-                    "hostname": "acme.%s" % self.domain,
+                    "hostname": f"acme.{self.domain}",
                     "subscription_id": subscription.id,
                     "product_id": self.product.id,
                     "environment_id": self.env_prod.id,

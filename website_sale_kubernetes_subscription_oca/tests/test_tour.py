@@ -28,7 +28,9 @@ class TestBuyAppTour(AppShopHttpCase):
         self.assertEqual(len(subscription), 1)
         app = self._apps(sale_order_id=order.id)
         self.assertEqual(len(app), 1)
-        self.assertEqual(app.state, "queued", "the checkout did not wait for the cluster")
+        self.assertEqual(
+            app.state, "queued", "the checkout did not wait for the cluster"
+        )
 
         self._process(app)  # applies the objects
         self._process(app)  # sees the rollout ready on the dry run
@@ -36,7 +38,7 @@ class TestBuyAppTour(AppShopHttpCase):
         self.assertEqual(app.state, "running")
         self.assertEqual(app.subscription_id, subscription)
         self.assertEqual(subscription.app_ids, app)
-        self.assertEqual(app.url, "https://tour-app.%s" % self.domain)
+        self.assertEqual(app.url, f"https://tour-app.{self.domain}")
         invitation = self.env["mail.mail"].search(
             [("kubernetes_invitation_app_id", "=", app.id)]
         )
@@ -45,6 +47,6 @@ class TestBuyAppTour(AppShopHttpCase):
             invitation.send()
         password = self._credentials(app)["admin_password"]
         self.assertEqual(len(emails), 1)
-        self.assertIn("https://tour-app.%s" % self.domain, emails[0]["body"])
+        self.assertIn(f"https://tour-app.{self.domain}", emails[0]["body"])
         self.assertIn(password, emails[0]["body"])
         self.assertEqual(len(password), 24)
