@@ -176,6 +176,8 @@ class KubeEmulator(kmock.KubernetesEmulator):
     #: What ``/version`` reports.
     git_version: str = "v1.33.1"
 
+    #: Every request received, in order (kmock's own list is kept short).
+    received: list = attrs.field(factory=list, init=False)
     _versions: itertools.count = attrs.field(factory=lambda: itertools.count(1))
 
     def __attrs_post_init__(self):
@@ -205,14 +207,17 @@ class KubeEmulator(kmock.KubernetesEmulator):
                 request = await self._prepare_put(request)
             elif request.method == enums.method.PATCH and self._is_apply(request):
                 request = await self._prepare_apply(request)
-        if request is not original:
-            # kmock routes a request to a reaction only if it is the very
-            # object it recorded: record the rewritten one instead.
-            for index in range(len(self._requests) - 1, -1, -1):
-                if self._requests[index] is original:
-                    self._requests[index] = request
-                    break
-        return await super()._handle(request)
+        # kmock routes a request to a reaction only if it is the very object
+        # it recorded, and finds it by walking every request recorded so far:
+        # its list holds the requests in flight only (the rewritten one, if
+        # any), the full log is kept in ``received``.
+        index = next(i for i, item in enumerate(self._requests) if item is original)
+        self._requests[index] = request
+        self.received.append(request)
+        try:
+            return await super()._handle(request)
+        finally:
+            self._requests.remove(request)
 
     @staticmethod
     def _is_apply(request):
@@ -453,7 +458,7 @@ class KubeMock:
                     headers=dict(request.headers),
                     data=request.data,
                 )
-                for request in emulator._requests
+                for request in emulator.received
             ]
 
         return self.call(collect)
@@ -463,7 +468,7 @@ class KubeMock:
 
         def clear(emulator):
             emulator.objects.clear()
-            emulator._requests.clear()
+            emulator.received.clear()
             emulator.auto_rollout = True
 
         self.call(clear)
@@ -472,7 +477,7 @@ class KubeMock:
         """Forget the requests received so far, keeping the objects."""
 
         def clear(emulator):
-            emulator._requests.clear()
+            emulator.received.clear()
 
         self.call(clear)
 
@@ -532,12 +537,21 @@ class KubeMock:
         self.call(update)
 
 
+def _add_statistics(emulator):
+    """Answer ``GET /_mock/requests`` with the number of requests received
+    (that one included), for a client in another process."""
+    emulator["get /_mock/requests"] << (
+        lambda request: {"count": len(emulator.received)}
+    )
+
+
 def main(argv=None):
     """Serve the emulator until interrupted; print its URL first."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     with KubeMock(port=args.port) as mock:
+        mock.call(_add_statistics)
         print(mock.url, flush=True)
         try:
             threading.Event().wait()

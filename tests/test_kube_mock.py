@@ -257,6 +257,8 @@ def test_runs_as_a_script():
         url = process.stdout.readline().strip()
         with urllib.request.urlopen(url + "/version", timeout=10) as response:
             assert json.loads(response.read())["gitVersion"] == "v1.33.1"
+        with urllib.request.urlopen(url + "/_mock/requests", timeout=10) as response:
+            assert json.loads(response.read()) == {"count": 2}
     finally:
         process.terminate()
         process.wait(10)

@@ -1,0 +1,151 @@
+"""Benchmark of the two deploy backends against the same mock Kubernetes API.
+
+Not a test (pytest does not collect it). It starts the mock API of
+:mod:`kube_mock` in a separate process, so that its own work and memory stay
+out of the figures, renders N apps from the shipped manifests, then for each
+backend deploys every app once and applies every app again, each operation
+on a new transport as the deployers do. It prints, per backend: requests per
+app, milliseconds per app, and the peak memory of one more re-apply of all
+apps traced by ``tracemalloc`` (in a pass of its own, as tracing slows the
+timed ones down); then the ratio between the backends::
+
+    python3 tests/bench_backends.py --apps 200
+"""
+
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+import time
+import tracemalloc
+import urllib.request
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import conftest  # noqa: F401 - makes the addons importable
+from kube_backends import TRANSPORTS, app_objects, settings
+
+from odoo.addons.kubernetes_base.lib.cluster import AppOperations
+
+
+def start_mock():
+    """Start the mock API in its own process; return ``(process, url)``."""
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-m", "kube_mock", "--port", "0"],
+        cwd=HERE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return process, process.stdout.readline().strip()
+
+
+_ASKED = []
+
+
+def request_count(url):
+    """Return the requests the mock received, not counting these questions."""
+    _ASKED.append(url)
+    with urllib.request.urlopen(url + "/_mock/requests", timeout=10) as response:
+        return json.loads(response.read())["count"] - len(_ASKED)
+
+
+def apply_all(transport_class, url, apps):
+    """Apply every app, each on a new transport; return the seconds taken."""
+    started = time.perf_counter()
+    for objects in apps:
+        transport = transport_class(settings(url, timeout=30.0))
+        try:
+            AppOperations(transport).apply(objects)
+        finally:
+            transport.close()
+    return time.perf_counter() - started
+
+
+def measure(name, url, count):
+    """Deploy and re-apply ``count`` apps with backend ``name``."""
+    transport_class = TRANSPORTS[name]
+    apps = [
+        app_objects("app%s" % index, namespace="bench-%s-%s" % (name, index % 20))
+        for index in range(count)
+    ]
+    before = request_count(url)
+    deploy = apply_all(transport_class, url, apps)
+    deployed = request_count(url)
+    reapply = apply_all(transport_class, url, apps)
+    reapplied = request_count(url)
+
+    tracemalloc.start()
+    apply_all(transport_class, url, apps)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    return {
+        "backend": name,
+        "deploy_requests": (deployed - before) / count,
+        "reapply_requests": (reapplied - deployed) / count,
+        "deploy_ms": deploy * 1000 / count,
+        "reapply_ms": reapply * 1000 / count,
+        "peak_kib": peak / 1024,
+    }
+
+
+def report(results, count):
+    print("%s apps, one transport per operation, same mock API" % count)
+    header = "%-8s %12s %12s %12s %12s %12s" % (
+        "backend",
+        "req/deploy",
+        "req/reapply",
+        "ms/deploy",
+        "ms/reapply",
+        "peak KiB",
+    )
+    print(header)
+    print("-" * len(header))
+    for row in results:
+        print(
+            "%-8s %12.1f %12.1f %12.2f %12.2f %12.0f"
+            % (
+                row["backend"],
+                row["deploy_requests"],
+                row["reapply_requests"],
+                row["deploy_ms"],
+                row["reapply_ms"],
+                row["peak_kib"],
+            )
+        )
+    if len(results) == 2:
+        first, second = results
+        print(
+            "ratio %s/%s: requests %.2f, time deploy %.2f, time re-apply %.2f, "
+            "peak memory %.2f"
+            % (
+                second["backend"],
+                first["backend"],
+                second["deploy_requests"] / first["deploy_requests"],
+                second["deploy_ms"] / first["deploy_ms"],
+                second["reapply_ms"] / first["reapply_ms"],
+                second["peak_kib"] / first["peak_kib"],
+            )
+        )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--apps", type=int, default=200, help="apps per backend")
+    parser.add_argument(
+        "--backends", default="api,kr8s", help="comma-separated: api, kr8s"
+    )
+    args = parser.parse_args(argv)
+    process, url = start_mock()
+    try:
+        results = [measure(name, url, args.apps) for name in args.backends.split(",")]
+    finally:
+        process.terminate()
+        process.wait(10)
+    report(results, args.apps)
+
+
+if __name__ == "__main__":
+    main()
