@@ -22,5 +22,4 @@
             "subscription_oca_portal/static/tests/tours/**/*",
         ],
     },
-    "installable": True,
 }

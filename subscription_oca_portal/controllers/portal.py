@@ -18,7 +18,7 @@ commercial partner (record rule), anyone else needs the record's
 
 import logging
 
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
@@ -75,9 +75,12 @@ class SubscriptionPortal(CustomerPortal):
         :return: dict key -> ``{"label", "order"}``
         """
         return {
-            "date": {"label": _("Start Date"), "order": "date_start desc, id desc"},
-            "name": {"label": _("Reference"), "order": "name asc, id desc"},
-            "stage": {"label": _("Stage"), "order": "stage_id, id desc"},
+            "date": {
+                "label": request.env._("Start Date"),
+                "order": "date_start desc, id desc",
+            },
+            "name": {"label": request.env._("Reference"), "order": "name asc, id desc"},
+            "stage": {"label": request.env._("Stage"), "order": "stage_id, id desc"},
         }
 
     def _get_subscription_searchbar_filters(self):
@@ -94,13 +97,13 @@ class SubscriptionPortal(CustomerPortal):
             .search([("type", "=", "post")])
         )
         return {
-            "all": {"label": _("All"), "domain": []},
+            "all": {"label": request.env._("All"), "domain": []},
             "in_progress": {
-                "label": _("In Progress"),
+                "label": request.env._("In Progress"),
                 "domain": [("in_progress", "=", True)],
             },
             "closed": {
-                "label": _("Closed"),
+                "label": request.env._("Closed"),
                 "domain": [("stage_id", "in", closed_stages.ids)],
             },
         }
@@ -111,7 +114,7 @@ class SubscriptionPortal(CustomerPortal):
         :return: dict key -> ``{"input", "label"}``
         """
         return {
-            "name": {"input": "name", "label": _("Search in Reference")},
+            "name": {"input": "name", "label": request.env._("Search in Reference")},
         }
 
     def _get_subscription_search_domain(self, search_in, search):
@@ -218,12 +221,9 @@ class SubscriptionPortal(CustomerPortal):
         :return: the rendered ``portal_my_subscriptions`` page
         """
         values = self._prepare_subscriptions_portal_values(**kwargs)
-        request.session[self._subscription_history_key] = values[
-            "subscriptions"
-        ].ids[:100]
-        return request.render(
-            "subscription_oca_portal.portal_my_subscriptions", values
-        )
+        history = values["subscriptions"].ids[:100]
+        request.session[self._subscription_history_key] = history
+        return request.render("subscription_oca_portal.portal_my_subscriptions", values)
 
     # ------------------------------------------------------------------
     # Detail
@@ -239,12 +239,27 @@ class SubscriptionPortal(CustomerPortal):
         :return: sudoed ``account.move`` records
         """
         invoices = (
-            subscription_sudo.invoice_ids
-            | subscription_sudo.sale_order_ids.invoice_ids
+            subscription_sudo.invoice_ids | subscription_sudo.sale_order_ids.invoice_ids
         )
         return invoices.filtered(
             lambda move: move.state == "posted" and move.is_sale_document()
         ).sorted(lambda move: (move.invoice_date or move.date, move.id), reverse=True)
+
+    def _get_subscription_recurrence_label(self, subscription_sudo):
+        """Say how often the subscription is invoiced, e.g. "Every 1 Month(s)".
+
+        :param subscription_sudo: sudoed ``sale.subscription``
+        :return: a translated string
+        """
+        plan = subscription_sudo.template_id
+        units = dict(
+            plan._fields["recurring_rule_type"]._description_selection(request.env)
+        )
+        return request.env._(
+            "Every %(count)s %(unit)s",
+            count=plan.recurring_interval,
+            unit=units.get(plan.recurring_rule_type, ""),
+        )
 
     def _prepare_subscription_portal_values(self, subscription_sudo, **kwargs):
         """Values rendering the detail page of one subscription.
@@ -259,12 +274,11 @@ class SubscriptionPortal(CustomerPortal):
             ``error``, ...)
         :return: dict of QWeb values
         """
-        close_reasons = (
-            request.env["sale.subscription.close.reason"].sudo().search([])
-        )
+        close_reasons = request.env["sale.subscription.close.reason"].sudo().search([])
         return {
             "subscription": subscription_sudo,
             "page_name": "subscription",
+            "recurrence": self._get_subscription_recurrence_label(subscription_sudo),
             "invoices": self._get_subscription_portal_invoices(subscription_sudo),
             "close_reasons": close_reasons,
             "can_close": subscription_sudo._portal_can_close(),
@@ -341,11 +355,11 @@ class SubscriptionPortal(CustomerPortal):
             reason_id = int(close_reason_id or 0)
         except ValueError:
             reason_id = 0
-        reason = (
-            request.env["sale.subscription.close.reason"].sudo().browse(reason_id)
-        )
+        reason = request.env["sale.subscription.close.reason"].sudo().browse(reason_id)
         if not reason_id or not reason.exists():
-            raise UserError(_("Please choose one of the proposed closing reasons."))
+            raise UserError(
+                request.env._("Please choose one of the proposed closing reasons.")
+            )
         return reason
 
     @http.route(

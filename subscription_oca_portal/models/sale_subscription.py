@@ -4,7 +4,7 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import _, models
+from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools.mail import plaintext2html
 
@@ -19,7 +19,6 @@ class SaleSubscription(models.Model):
 
     def _compute_access_url(self):
         """Point every subscription to its portal page."""
-        super()._compute_access_url()
         for subscription in self:
             subscription.access_url = f"/my/subscriptions/{subscription.id}"
 
@@ -49,14 +48,16 @@ class SaleSubscription(models.Model):
         """
         self.ensure_one()
         if not close_reason.exists():
-            raise UserError(_("Please choose a reason for closing the subscription."))
+            raise UserError(
+                self.env._("Please choose a reason for closing the subscription.")
+            )
         if self.stage_id.type == "post":
             raise UserError(
-                _("Subscription %(name)s is closed already.", name=self.name)
+                self.env._("Subscription %(name)s is closed already.", name=self.name)
             )
         if not self._portal_can_close():
             raise UserError(
-                _(
+                self.env._(
                     "Subscription %(name)s is not running and cannot be closed "
                     "from the portal.",
                     name=self.name,
@@ -88,7 +89,7 @@ class SaleSubscription(models.Model):
         :return: the posted ``mail.message``
         """
         self.ensure_one()
-        body = Markup("<p>%s</p>") % _(
+        body = Markup("<p>%s</p>") % self.env._(
             "Closed by the customer from the portal. Reason: %(reason)s",
             reason=close_reason.name,
         )

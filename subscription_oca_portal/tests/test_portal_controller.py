@@ -106,6 +106,7 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
         text = response.text
         self.assertIn("PLAN/A-0001", text)
         self.assertIn("Monthly test plan", text)
+        self.assertIn("Every 1 Month(s)", text)
         self.assertIn("Test hosting", text)
         self.assertIn("<span>2.00</span>", text)
         self.assertIn("50.00", text)
@@ -213,9 +214,7 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
             )
         body = response.json()
         self.assertNotIn("result", body)
-        self.assertEqual(
-            body["error"]["data"]["name"], "odoo.exceptions.AccessError"
-        )
+        self.assertEqual(body["error"]["data"]["name"], "odoo.exceptions.AccessError")
 
         # their own subscription reads fine through the same route
         payload["params"]["args"][0] = [self.subscription_b.id]

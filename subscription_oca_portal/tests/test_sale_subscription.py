@@ -37,17 +37,17 @@ class TestSaleSubscriptionPortal(SubscriptionPortalCommon):
         with self.assertRaises(AccessError):
             foreign.read(["name"])
         with self.assertRaises(AccessError):
-            self.subscription_a.sale_subscription_line_ids.with_user(
-                self.user_b
-            ).read(["name"])
+            self.subscription_a.sale_subscription_line_ids.with_user(self.user_b).read(
+                ["name"]
+            )
 
     def test_portal_user_cannot_write(self):
         with self.assertRaises(AccessError):
             self.subscription_a.with_user(self.user_a).write({"description": "x"})
         with self.assertRaises(AccessError):
-            self.subscription_a.sale_subscription_line_ids.with_user(
-                self.user_a
-            ).write({"product_uom_qty": 10})
+            self.subscription_a.sale_subscription_line_ids.with_user(self.user_a).write(
+                {"product_uom_qty": 10}
+            )
 
     def test_portal_close(self):
         self.assertTrue(self.subscription_a._portal_can_close())
