@@ -193,6 +193,53 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
             text = self._get(self.subscription_a.access_url).text
         self.assertIn('<section id="test_apps">apps of PLAN/A-0001</section>', text)
 
+    def _post_chatter_message(self, subscription, body, token=None):
+        """Post ``body`` through the portal chatter route; return the JSON."""
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "thread_model": "sale.subscription",
+                "thread_id": subscription.id,
+                "post_data": {"body": body, "message_type": "comment"},
+                "token": token,
+            },
+        }
+        response = self.url_open(
+            "/mail/message/post",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
+        return response.json()
+
+    def test_chatter(self):
+        """The customer writes through the page's chatter; others cannot."""
+        self._login(self.user_a)
+        text = self._get(self.subscription_a.access_url).text
+        token = self.subscription_a.access_token
+        self.assertIn(f'data-token="{token}"', text)
+        body = self._post_chatter_message(self.subscription_a, "Hello from A", token)
+        self.assertIn("result", body)
+        message = self.subscription_a.message_ids.filtered(
+            lambda message: "Hello from A" in message.body
+        )
+        self.assertEqual(message.author_id, self.user_a.partner_id)
+
+        self._login(self.user_b)
+        with mute_logger("odoo.http"):
+            body = self._post_chatter_message(self.subscription_a, "Hello from B")
+            self.assertIn("error", body)
+            body = self._post_chatter_message(
+                self.subscription_a, "Hello from B", "wrong"
+            )
+            self.assertIn("error", body)
+        self.assertFalse(
+            self.subscription_a.message_ids.filtered(
+                lambda message: "Hello from B" in message.body
+            )
+        )
+
     def test_call_kw_foreign_read_refused(self):
         self._login(self.user_b)
         payload = {
