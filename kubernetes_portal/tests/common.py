@@ -54,6 +54,7 @@ class KubernetesPortalCase(HttpCase):
             cls.env,
             login="portal_alpha",
             groups="base.group_portal",
+            context={"no_reset_password": True},
             name="Anna Alpha",
             parent_id=cls.customer_a.id,
         )
@@ -61,6 +62,7 @@ class KubernetesPortalCase(HttpCase):
             cls.env,
             login="portal_beta",
             groups="base.group_portal",
+            context={"no_reset_password": True},
             name="Ben Beta",
             parent_id=cls.customer_b.id,
         )

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests.common import JsonRpcException, tagged
+from odoo.tests.common import JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import KubernetesPortalCase
@@ -53,14 +53,12 @@ class TestPortalAccess(KubernetesPortalCase):
         self.assertNotQueued(self.app_a)
 
     def test_same_company_contacts_share_apps(self):
-        colleague = self.env["res.users"].create(
-            {
-                "name": "Alan Alpha",
-                "login": "portal_alpha_2",
-                "password": "portal_alpha_2",
-                "parent_id": self.customer_a.id,
-                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
-            }
+        colleague = new_test_user(
+            self.env,
+            login="portal_alpha_2",
+            groups="base.group_portal",
+            context={"no_reset_password": True},
+            parent_id=self.customer_a.id,
         )
         self._login(colleague)
         self.assertEqual(self._get(self.app_a.access_url).status_code, 200)

@@ -243,3 +243,27 @@ class TestPortalPages(KubernetesPortalCase):
             portal._get_app_subscription_values(app),
             {"subscription": without_page, "subscription_url": False},
         )
+
+    def test_detail_subscription(self):
+        """With the shop addon, the page names the app's subscription, and links
+        to it with the subscription portal."""
+        if "subscription_id" not in self.app_a._fields:
+            self.skipTest("The shop addon is not installed.")
+        plan = self.env["sale.subscription.template"].create(
+            {"name": "Portal test plan", "code": "KPT"}
+        )
+        pricelist = self.env["product.pricelist"].create({"name": "Portal test"})
+        subscription = self.env["sale.subscription"].create(
+            {
+                "partner_id": self.customer_a.id,
+                "template_id": plan.id,
+                "pricelist_id": pricelist.id,
+            }
+        )
+        self.app_a.subscription_id = subscription
+        self._login(self.user_a)
+        page = self._get(self.app_a.access_url).text
+        self.assertIn("Subscription", page)
+        self.assertIn(subscription.display_name, page)
+        if "access_url" in subscription._fields:
+            self.assertIn(f'href="{subscription.access_url}"', page)
