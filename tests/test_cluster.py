@@ -344,6 +344,13 @@ def test_apply_refuses_an_object_without_a_name(operations, memory):
     assert memory.list("v1", "Namespace", None, {}) == []
 
 
+def test_apply_refuses_a_namespaced_object_without_namespace(operations):
+    orphan = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+
+    with pytest.raises(InvalidObjectError, match="no metadata.namespace"):
+        operations.apply([orphan])
+
+
 def test_apply_does_not_change_the_objects_given(operations):
     objects = [obj for obj in app_objects(APP) if obj["kind"] != "Namespace"]
     before = copy.deepcopy(objects)

@@ -123,20 +123,16 @@ RESOURCES = {
     ("policy/v1", "PodDisruptionBudget"): ("poddisruptionbudgets", True),
 }
 
-#: The kinds an app may own, in the order :meth:`AppOperations.delete` removes
-#: them: traffic first, workloads next, their configuration and volumes last.
+#: The kinds of an app's objects, in the order :meth:`AppOperations.delete`
+#: removes them: traffic first, workloads next, configuration and volumes
+#: last. Objects of other kinds that a manifest adds go with the namespace.
 APP_KINDS = (
     ("networking.k8s.io/v1", "Ingress"),
     ("v1", "Service"),
     ("apps/v1", "Deployment"),
     ("apps/v1", "StatefulSet"),
-    ("batch/v1", "CronJob"),
-    ("batch/v1", "Job"),
-    ("policy/v1", "PodDisruptionBudget"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
-    ("v1", "ServiceAccount"),
     ("v1", "PersistentVolumeClaim"),
 )
 
@@ -521,7 +517,11 @@ class AppOperations:
                     "An object lacks its apiVersion, kind or metadata.name: %s"
                     % object_ref(obj)
                 )
-            resource_info(obj["apiVersion"], obj["kind"])
+            info = resource_info(obj["apiVersion"], obj["kind"])
+            if info.namespaced and not metadata.get("namespace"):
+                raise InvalidObjectError(
+                    "%s has no metadata.namespace." % object_ref(obj)
+                )
         namespaces = [obj for obj in objects if obj["kind"] == "Namespace"]
         others = [obj for obj in objects if obj["kind"] != "Namespace"]
         known = {obj["metadata"]["name"] for obj in namespaces}
