@@ -50,3 +50,25 @@ class TestBuyAppTour(AppShopHttpCase):
         self.assertIn(f"https://tour-app.{self.domain}", emails[0]["body"])
         self.assertIn(password, emails[0]["body"])
         self.assertEqual(len(password), 24)
+
+    def test_a_guest_signs_up_and_buys_an_app(self):
+        self.start_tour(
+            "/shop", "website_sale_kubernetes_subscription_oca_sign_up", timeout=180
+        )
+
+        user = self.env["res.users"].search(
+            [("login", "=", "new.customer@shop-tour.example.com")]
+        )
+        self.assertEqual(len(user), 1)
+        order = self.env["sale.order"].search(
+            [("partner_id", "=", user.partner_id.id), ("state", "=", "sale")]
+        )
+        self.assertEqual(order.app_name, "new-app")
+        app = self._apps(sale_order_id=order.id)
+        self._process(app, runs=2)
+        self.assertEqual(app.state, "running")
+        invitation = self.env["mail.mail"].search(
+            [("kubernetes_invitation_app_id", "=", app.id)]
+        )
+        self.assertEqual(invitation.recipient_ids, user.partner_id)
+        self.assertEqual(invitation.state, "outgoing", "waiting in the mail queue")
