@@ -537,12 +537,19 @@ class KubeMock:
         self.call(update)
 
 
-def _add_statistics(emulator):
+def _add_controls(emulator):
     """Answer ``GET /_mock/requests`` with the number of requests received
-    (that one included), for a client in another process."""
+    (that one included) and empty the cluster on ``DELETE /_mock/objects``,
+    for a client in another process."""
+
+    def forget(request):
+        emulator.objects.clear()
+        return {"count": 0}
+
     emulator["get /_mock/requests"] << (
         lambda request: {"count": len(emulator.received)}
     )
+    emulator["delete /_mock/objects"] << forget
 
 
 def main(argv=None):
@@ -551,7 +558,7 @@ def main(argv=None):
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
     with KubeMock(port=args.port) as mock:
-        mock.call(_add_statistics)
+        mock.call(_add_controls)
         print(mock.url, flush=True)
         try:
             threading.Event().wait()

@@ -259,6 +259,9 @@ def test_runs_as_a_script():
             assert json.loads(response.read())["gitVersion"] == "v1.33.1"
         with urllib.request.urlopen(url + "/_mock/requests", timeout=10) as response:
             assert json.loads(response.read()) == {"count": 2}
+        forget = urllib.request.Request(url + "/_mock/objects", method="DELETE")
+        with urllib.request.urlopen(forget, timeout=10) as response:
+            assert response.status == 200
     finally:
         process.terminate()
         process.wait(10)

@@ -18,7 +18,7 @@ urllib3 1.26) and on the regenerated 37.x line: the token goes whole
 (``"Bearer <token>"``) into ``api_key["authorization"]``, the CA into a file
 removed on :meth:`ApiTransport.close`, every call carries
 ``_request_timeout``, errors are told apart by their HTTP status, and raw
-answers are asked for the way each line offers.
+answers come from ``_preload_content=False``, which both lines accept.
 
 Retries are off: a call is sent once, and the provisioning cron decides when
 to try again. A transport belongs to the process that built it; after a
@@ -150,14 +150,10 @@ class ApiTransport(Transport):
 
     def _method(self, verb, info):
         """Return the typed method for ``verb`` on a kind, asking for the raw
-        answer (``*_without_preload_content`` on 37.x, ``_preload_content``
-        before)."""
+        answer."""
         api = getattr(client, API_CLASSES[info.api_version])(self._client)
         scope = "namespaced_" if info.namespaced else ""
         name = "%s_%s%s" % (verb, scope, snake_case(info.kind))
-        raw = getattr(api, name + "_without_preload_content", None)
-        if raw is not None:
-            return raw
         return functools.partial(getattr(api, name), _preload_content=False)
 
     def _call(self, what, method, *args, **kwargs):
@@ -258,9 +254,7 @@ class ApiTransport(Transport):
 
     def version(self):
         api = client.VersionApi(self._client)
-        method = getattr(api, "get_code_without_preload_content", None)
-        if method is None:
-            method = functools.partial(api.get_code, _preload_content=False)
+        method = functools.partial(api.get_code, _preload_content=False)
         return self._call("the version request", method)
 
 
