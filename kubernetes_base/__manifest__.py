@@ -19,6 +19,7 @@
         "data/kubernetes_environment_data.xml",
         "data/kubernetes_config_key_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_message_subtype_data.xml",
         "views/kubernetes_app_views.xml",
         "views/kubernetes_namespace_views.xml",
         "views/kubernetes_manifest_views.xml",

@@ -1,11 +1,14 @@
 """Small helpers on rendered Kubernetes objects (plain dicts)."""
 
+import base64
 import copy
 
 import yaml
 
 #: What replaces a secret value wherever objects are shown.
 MASK = "********"
+#: Shortest string masked outside Secrets.
+MIN_HIDDEN_LENGTH = 4
 
 
 def describe(objects):
@@ -13,21 +16,62 @@ def describe(objects):
     return ["%s/%s" % (obj["kind"], obj["metadata"]["name"]) for obj in objects]
 
 
-def redact(objects):
-    """Return a deep copy of ``objects`` with every Secret value masked."""
+def redact(objects, hidden=()):
+    """Return a deep copy of ``objects`` with secrets masked.
+
+    Every value of a Secret is masked, and so is every occurrence, in any
+    object, of a Secret's value or of a string of ``hidden`` (for example
+    the values of configuration keys marked secret). Strings shorter than
+    :data:`MIN_HIDDEN_LENGTH` are only masked in Secrets: masking every "1"
+    would hide nothing and garble the rest.
+    """
     redacted = copy.deepcopy(list(objects))
+    secrets = {value for value in hidden if isinstance(value, str)}
     for obj in redacted:
         if obj.get("kind") != "Secret":
             continue
         for field in ("data", "stringData"):
-            if isinstance(obj.get(field), dict):
-                obj[field] = {key: MASK for key in obj[field]}
-    return redacted
+            values = obj.get(field)
+            if isinstance(values, dict):
+                secrets.update(_secret_texts(field, values))
+                obj[field] = {key: MASK for key in values}
+    secrets = sorted(
+        (value for value in secrets if len(value) >= MIN_HIDDEN_LENGTH),
+        key=len,
+        reverse=True,
+    )
+    return [_mask_strings(obj, secrets) for obj in redacted] if secrets else redacted
 
 
-def to_redacted_yaml(objects):
-    """Return the objects as one YAML stream, secret values masked."""
-    return yaml.safe_dump_all(redact(objects), sort_keys=False, allow_unicode=True)
+def _secret_texts(field, values):
+    for value in values.values():
+        if not isinstance(value, str):
+            continue
+        if field == "data":
+            try:
+                value = base64.b64decode(value, validate=True).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                continue
+        yield value
+
+
+def _mask_strings(node, secrets):
+    if isinstance(node, dict):
+        return {key: _mask_strings(value, secrets) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_mask_strings(value, secrets) for value in node]
+    if isinstance(node, str):
+        for secret in secrets:
+            node = node.replace(secret, MASK)
+    return node
+
+
+def to_redacted_yaml(objects, hidden=()):
+    """Return the objects as one YAML stream, secrets masked as by
+    :func:`redact`."""
+    return yaml.safe_dump_all(
+        redact(objects, hidden), sort_keys=False, allow_unicode=True
+    )
 
 
 def credentials_secret(name, namespace, labels, credentials):

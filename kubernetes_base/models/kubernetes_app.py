@@ -76,7 +76,8 @@ class KubernetesApp(models.Model):
         related="namespace_id.company_id", store=True, index=True
     )
     state = fields.Selection(
-        [
+        string="Status",
+        selection=[
             ("draft", "Draft"),
             ("queued", "Queued"),
             ("deploying", "Deploying"),
@@ -348,17 +349,42 @@ class KubernetesApp(models.Model):
         self._queue("deploy", state="queued")
         return True
 
+    #: Pending work that a newly asked action may not replace: a deploy does
+    #: not undo a suspend or a delete, a suspend does not undo a delete.
+    _BLOCKING_PENDING = {
+        "deploy": ("suspend", "resume", "delete"),
+        "suspend": ("delete",),
+        "resume": ("delete",),
+        "delete": (),
+    }
+
     def _check_action_allowed(self, action, states):
+        """Raise a UserError unless every app may be asked ``action`` now."""
+        refusals = {
+            "deploy": _("The app %(name)s is %(state)s: it cannot be deployed now."),
+            "suspend": _("The app %(name)s is %(state)s: it cannot be suspended now."),
+            "resume": _("The app %(name)s is %(state)s: it cannot be resumed now."),
+            "delete": _(
+                "The app %(name)s is %(state)s: it cannot be deleted from the "
+                "cluster now."
+            ),
+        }
+        state_labels = dict(self._fields["state"]._description_selection(self.env))
+        pending_labels = dict(
+            self._fields["pending_action"]._description_selection(self.env)
+        )
         for app in self:
             if app.state not in states:
                 raise UserError(
+                    refusals[action] % {"name": app.name, "state": state_labels[app.state]}
+                )
+            if app.pending_action in self._BLOCKING_PENDING[action]:
+                raise UserError(
                     _(
-                        "The app %(name)s is %(state)s: it cannot be %(action)s now.",
+                        "The app %(name)s is waiting for: %(pending)s. Try again "
+                        "once that is done.",
                         name=app.name,
-                        state=dict(app._fields["state"].selection)[app.state],
-                        action=dict(app._fields["pending_action"].selection)[
-                            action
-                        ].lower(),
+                        pending=pending_labels[app.pending_action],
                     )
                 )
 
@@ -374,9 +400,11 @@ class KubernetesApp(models.Model):
         if state:
             vals["state"] = state
         self.write(vals)
-        label = dict(self._fields["pending_action"].selection)[action]
+        label = dict(self._fields["pending_action"]._description_selection(self.env))[
+            action
+        ]
         for app in self:
-            app.message_post(body=_("%(action)s queued.", action=label))
+            app._post_step(_("%(action)s queued.", action=label))
             _logger.info("app %s: %s queued", app.name, action)
         self.env.ref("kubernetes_base.ir_cron_kubernetes_app_process")._trigger()
 
@@ -458,12 +486,14 @@ class KubernetesApp(models.Model):
                 "rotate_credentials": False,
                 "last_error": False,
                 "status_message": _("Objects applied, waiting for the rollout."),
-                "applied_objects": objects.to_redacted_yaml(rendered),
+                "applied_objects": objects.to_redacted_yaml(
+                    rendered, self.config_map_ids.filtered("is_secret").mapped("value")
+                ),
                 "applied_date": fields.Datetime.now(),
             }
         )
-        self.message_post(
-            body=_(
+        self._post_step(
+            _(
                 "Applied %(count)s objects: %(objects)s.",
                 count=len(rendered),
                 objects=", ".join(objects.describe(rendered)),
@@ -485,7 +515,7 @@ class KubernetesApp(models.Model):
                     "running_date": self.running_date or fields.Datetime.now(),
                 }
             )
-            self.message_post(body=_("Running at %(url)s.", url=self.url))
+            self._post_step(_("Running at %(url)s.", url=self.url))
             _logger.info("app %s: running", self.name)
             self._on_running(first_time)
             return
@@ -519,7 +549,7 @@ class KubernetesApp(models.Model):
                 "status_message": _("Scaled to zero; data kept."),
             }
         )
-        self.message_post(body=_("Suspended: scaled to zero, data kept."))
+        self._post_step(_("Suspended: scaled to zero, data kept."))
         _logger.info("app %s: suspended", self.name)
 
     def _run_resume(self, deployer):
@@ -534,7 +564,7 @@ class KubernetesApp(models.Model):
                 "status_message": _("Scaled back up, waiting for the rollout."),
             }
         )
-        self.message_post(body=_("Resumed: scaled back up."))
+        self._post_step(_("Resumed: scaled back up."))
         _logger.info("app %s: resumed", self.name)
         self._trigger_cron(now)
 
@@ -548,8 +578,8 @@ class KubernetesApp(models.Model):
                 "applied_objects": False,
             }
         )
-        self.message_post(
-            body=_(
+        self._post_step(
+            _(
                 "Deleted %(count)s objects from the cluster.", count=len(deleted)
             )
         )
@@ -573,8 +603,8 @@ class KubernetesApp(models.Model):
         self.write(
             {"attempt_count": attempt, "next_attempt_date": when, "last_error": str(err)}
         )
-        self.message_post(
-            body=_(
+        self._post_step(
+            _(
                 "Attempt %(attempt)s of %(max)s failed, retrying in %(seconds)s "
                 "seconds: %(reason)s",
                 attempt=attempt,
@@ -598,11 +628,23 @@ class KubernetesApp(models.Model):
                 "status_message": False,
             }
         )
-        label = dict(self._fields["pending_action"].selection)[action]
-        self.message_post(
+        label = dict(self._fields["pending_action"]._description_selection(self.env))[
+            action
+        ]
+        self._post_step(
             body=_("%(action)s failed: %(reason)s", action=label, reason=reason)
         )
         _logger.warning("app %s: %s failed: %s", self.name, action, reason)
+
+    def _post_step(self, body):
+        """Post one provisioning step on the chatter.
+
+        The subtype is public, so the customer's portal shows the history,
+        and not followed by default, so nobody is mailed for each step.
+        """
+        return self.message_post(
+            body=body, subtype_xmlid="kubernetes_base.mt_app_provisioning"
+        )
 
     def _trigger_cron(self, when):
         self.env.ref("kubernetes_base.ir_cron_kubernetes_app_process")._trigger(when)

@@ -21,20 +21,28 @@ class KubernetesConfigValue(models.Model):
     @api.constrains("value")
     def _check_value(self):
         for config_value in self:
-            if len(config_value.value or "") > MAX_VALUE_LENGTH:
-                raise ValidationError(
-                    _(
-                        "A configuration value holds at most %(max)s characters.",
-                        max=MAX_VALUE_LENGTH,
-                    )
+            self._check_value_text(config_value.value)
+
+    @api.model
+    def _check_value_text(self, value):
+        """Raise a ValidationError when ``value`` cannot be stored."""
+        if len(value or "") > MAX_VALUE_LENGTH:
+            raise ValidationError(
+                _(
+                    "A configuration value holds at most %(max)s characters.",
+                    max=MAX_VALUE_LENGTH,
                 )
-            if "\x00" in (config_value.value or ""):
-                raise ValidationError(
-                    _("A configuration value cannot contain a null character.")
-                )
+            )
+        if "\x00" in (value or ""):
+            raise ValidationError(
+                _("A configuration value cannot contain a null character.")
+            )
 
     @api.model
     def _get_or_create(self, value):
         """Return the record holding exactly ``value``, creating it if needed."""
+        # Checked before the search: PostgreSQL refuses a null character
+        # with an error of its own.
+        self._check_value_text(value)
         found = self.search([("value", "=", value)], limit=1)
         return found or self.create({"value": value})

@@ -2,7 +2,7 @@ import logging
 from unittest import mock
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from ..lib import render
@@ -124,9 +124,9 @@ class TestProvisioning(KubernetesCase):
 
     def test_actions_refused_in_wrong_state(self):
         app = self._create_app()
-        with self.assertRaisesRegex(UserError, "cannot be resume"):
+        with self.assertRaisesRegex(UserError, "cannot be resumed"):
             app.action_resume()
-        with self.assertRaisesRegex(UserError, "cannot be delete"):
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
             app.action_delete()
         with self.assertRaisesRegex(UserError, "objects on the cluster"):
             self._deploy("busy").unlink()
@@ -231,3 +231,40 @@ class TestProvisioning(KubernetesCase):
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
             len(triggers),
         )
+
+    def test_secret_config_values_masked_in_applied_objects(self):
+        key = self.env["kubernetes.config.key"].create(
+            {"key": "SMTP_PASSWORD", "is_secret": True}
+        )
+        app = self._create_app()
+        app.config_map_ids = [
+            fields.Command.create({"key_id": key.id, "value": "s3cret-smtp-pass"})
+        ]
+        app.action_deploy()
+        self._process(app)
+        self.assertNotIn("s3cret-smtp-pass", app.applied_objects)
+        self.assertIn("SMTP_PASSWORD: '********'", app.applied_objects)
+
+    def test_deploy_does_not_undo_pending_suspend_or_delete(self):
+        app = self._deploy()
+        app.action_suspend()
+        with self.assertRaisesRegex(UserError, "waiting for: Suspend"):
+            app.action_redeploy()
+        app.action_delete()
+        self.assertEqual(app.pending_action, "delete")
+        with self.assertRaisesRegex(UserError, "waiting for: Delete"):
+            app.action_suspend()
+
+    def test_steps_visible_to_the_customer_without_notifying(self):
+        app = self._deploy()
+        subtype = self.env.ref("kubernetes_base.mt_app_provisioning")
+        steps = app.message_ids.filtered(lambda m: m.subtype_id == subtype)
+        self.assertGreaterEqual(len(steps), 3)
+        self.assertFalse(subtype.internal)
+        self.assertFalse(subtype.default)
+
+    def test_config_value_with_null_character_refused(self):
+        app = self._create_app()
+        entry = app.config_map_ids[:1]
+        with self.assertRaisesRegex(ValidationError, "null character"):
+            entry.value = "bad\x00value"
