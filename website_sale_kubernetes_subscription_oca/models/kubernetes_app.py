@@ -176,6 +176,8 @@ class KubernetesApp(models.Model):
             email_layout_xmlid="mail.mail_notification_light",
             email_values=self._prepare_invitation_mail_vals(partner),
         )
+        # The mail queue runs hourly; the customer is waiting now.
+        self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         self.write(
             {"credentials_to_send": False, "invitation_date": fields.Datetime.now()}
         )

@@ -35,26 +35,36 @@ class MailMail(models.Model):
 
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
         invitations = self.filtered("kubernetes_invitation_app_id")
-        if invitations and request:
-            # Leave them to the mail queue cron, outside the request.
-            invitations.filtered(lambda mail: mail.state != "outgoing").write(
-                {"state": "outgoing"}
-            )
-            self.env.ref("mail.ir_cron_mail_scheduler_action")._trigger()
-            _logger.info("invitation mails %s left to the mail queue", invitations.ids)
-            others = self - invitations
-            if not others:
-                return True
-            return super(MailMail, others).send(
+        if not invitations:
+            return super().send(
                 auto_commit=auto_commit,
                 raise_exception=raise_exception,
                 post_send_callback=post_send_callback,
             )
-        return super().send(
-            auto_commit=auto_commit,
-            raise_exception=raise_exception,
-            post_send_callback=post_send_callback,
-        )
+
+        if request:
+            # Leave them to the mail queue cron, outside the request.
+            invitations.filtered(lambda mail: mail.state != "outgoing").write(
+                {"state": "outgoing"}
+            )
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+            _logger.info("invitation mails %s left to the mail queue", invitations.ids)
+        else:
+            # An invitation belongs to no document its sender could write:
+            # only the superuser may record its outcome.
+            super(MailMail, invitations.sudo()).send(
+                auto_commit=auto_commit,
+                raise_exception=raise_exception,
+                post_send_callback=post_send_callback,
+            )
+        others = self - invitations
+        if others:
+            super(MailMail, others).send(
+                auto_commit=auto_commit,
+                raise_exception=raise_exception,
+                post_send_callback=post_send_callback,
+            )
+        return True
 
     def _postprocess_sent_message(
         self, success_pids, failure_reason=False, failure_type=None

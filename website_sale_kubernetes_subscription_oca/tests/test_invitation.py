@@ -160,6 +160,19 @@ class TestInvitation(AppShopCase):
         self.assertFalse(emails)
         self.assertEqual(mail.state, "outgoing")
 
+    def test_an_administrator_sends_the_queue_by_hand(self):
+        # Outside a web request, e.g. through the external API: the outcome of
+        # a mail of no document is recorded as superuser, sent exactly once.
+        app = self._running_app()
+        administrator = new_test_user(
+            self.env, login="app_shop_admin", groups="base.group_user,base.group_system"
+        )
+        mail = self._invitations(app)
+        with self._capture_emails() as emails:
+            mail.with_user(administrator).send()
+        self.assertEqual(len(emails), 1)
+        self.assertFalse(mail.exists())
+
     def test_a_customer_without_email_gets_a_note(self):
         self.customer.email = False
         with self.assertLogs(
