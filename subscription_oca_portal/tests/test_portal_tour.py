@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from .common import SubscriptionPortalHttpCommon
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "is_tour")
 class TestPortalTour(SubscriptionPortalHttpCommon):
     """The demo portal customer closes a subscription in a real browser."""
 
