@@ -26,7 +26,9 @@ Server-side apply itself stays kmock's merge patch: dicts merge, lists and
 scalars replace, ``null`` removes a key; field ownership is not emulated.
 
 Run as a script, it serves the emulator until interrupted and prints its URL
-(the benchmark uses it in a separate process)::
+(the benchmark uses it in a separate process); there, ``GET /_mock/requests``
+tells how many requests it received and ``DELETE /_mock/objects`` empties
+it::
 
     python3 tests/kube_mock.py --port 0
 """
