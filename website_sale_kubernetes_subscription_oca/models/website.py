@@ -34,10 +34,15 @@ class Website(models.Model):
             return steps
 
         position = next(
-            index
-            for index, (xmlids, _values) in enumerate(steps)
-            if "website_sale.checkout" in xmlids
+            (
+                index
+                for index, (xmlids, _values) in enumerate(steps)
+                if "website_sale.checkout" in xmlids
+            ),
+            None,
         )
+        if position is None:
+            return steps
         steps.insert(
             position + 1,
             (

@@ -13,6 +13,10 @@ registry.category("web_tour.tours").add("website_sale_kubernetes_subscription_oc
     steps: () => [
         ...tourUtils.searchProduct("Odoo App", { select: true }),
         {
+            content: "The product page says the app is named at checkout",
+            trigger: ".o_kubernetes_app_product_hint:contains(shop-tour.example.com)",
+        },
+        {
             content: "Add the app to the cart",
             trigger: "#product_detail form #add_to_cart",
             run: "click",
