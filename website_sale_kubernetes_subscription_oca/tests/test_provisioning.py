@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import new_test_user, tagged
 
@@ -67,6 +68,32 @@ class TestProvisioning(AppShopCase):
             order.action_confirm()
         self.assertFalse(order._create_kubernetes_apps(), "a retry creates nothing")
         self.assertFalse(order.action_create_kubernetes_apps()["params"]["sticky"])
+        self.assertEqual(len(self._apps(sale_order_id=order.id)), 1)
+        self.assertEqual(len(order.subscription_ids), 1)
+
+    def test_a_payment_processed_twice_creates_one_app(self):
+        order = self._create_order()
+        provider = self.env.ref("payment.payment_provider_demo")
+        provider.write({"state": "test", "company_id": self.company.id})
+        transaction = self.env["payment.transaction"].create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": self.env.ref(
+                    "payment_demo.payment_method_demo"
+                ).id,
+                "reference": "APP-TWICE-1",
+                "amount": order.amount_total,
+                "currency_id": order.currency_id.id,
+                "partner_id": self.customer.id,
+                "sale_order_ids": [Command.set(order.ids)],
+            }
+        )
+        transaction._set_done()
+        transaction._post_process()
+        transaction.is_post_processed = False
+        transaction._post_process()
+
+        self.assertEqual(order.state, "sale")
         self.assertEqual(len(self._apps(sale_order_id=order.id)), 1)
         self.assertEqual(len(order.subscription_ids), 1)
 
