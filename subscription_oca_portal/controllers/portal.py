@@ -290,7 +290,35 @@ class SubscriptionPortal(CustomerPortal):
                 f"{subscription_sudo.id}"
             ),
             "res_company": subscription_sudo.company_id,
+            "subscription_apps": self._get_subscription_portal_apps(subscription_sudo),
         }
+
+    def _get_subscription_portal_apps(self, subscription_sudo):
+        """The hosted apps of the subscription, for the detail page.
+
+        A soft dependency: subscriptions have apps only when the shop addon
+        ``website_sale_kubernetes_subscription_oca`` is installed, and an app
+        has a portal page only with ``kubernetes_portal``; without them the
+        list is empty or the apps are not links.
+
+        :return: list of dicts with ``name``, ``address``, ``status`` and
+            ``portal_url`` (False without a portal page)
+        """
+        if "app_ids" not in subscription_sudo._fields:
+            return []
+        apps = subscription_sudo.app_ids.filtered(lambda app: app.state != "deleted")
+        states = dict(apps._fields["state"]._description_selection(request.env))
+        return [
+            {
+                "name": app.name,
+                "address": app.url,
+                "status": states.get(app.state, app.state),
+                "portal_url": (
+                    app.access_url if "access_url" in app._fields else False
+                ),
+            }
+            for app in apps
+        ]
 
     def _render_subscription_page(self, subscription_sudo, access_token=None, **kw):
         """Render the detail page with the hook's values.

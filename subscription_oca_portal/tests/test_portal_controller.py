@@ -122,6 +122,36 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
         self.assertEqual(response.status_code, 200)
         self.assertIn(invoice.name, response.text)
 
+    def test_detail_lists_apps_when_the_shop_addon_is_installed(self):
+        if "app_ids" not in self.env["sale.subscription"]._fields:
+            self.skipTest("website_sale_kubernetes_subscription_oca is not installed")
+        environment = self.env.ref("kubernetes_base.kubernetes_environment_prod")
+        namespace = self.env["kubernetes.namespace"]._get_or_create(
+            self.partner_a, environment, self.env.company
+        )
+        app = self.env["kubernetes.app"].create(
+            {
+                "name": "bridge-app",
+                "hostname": "bridge-app.subscriptions.example.com",
+                "product_id": self.env.ref("kubernetes_base.product_product_odoo_app").id,
+                "namespace_id": namespace.id,
+                "environment_id": environment.id,
+                "subscription_id": self.subscription_a.id,
+            }
+        )
+        self._login(self.user_a)
+        text = self._get(self.subscription_a.access_url).text
+        self.assertIn('id="subscription_apps"', text)
+        self.assertIn("bridge-app", text)
+        self.assertIn("https://bridge-app.subscriptions.example.com", text)
+        if "access_url" in app._fields:
+            self.assertIn('href="%s"' % app.access_url, text)
+
+    def test_detail_without_apps_has_no_app_section(self):
+        self._login(self.user_a)
+        text = self._get(self.subscription_a.access_url).text
+        self.assertNotIn('id="subscription_apps"', text)
+
     def test_detail_hides_draft_invoices(self):
         invoice = self.subscription_a.create_invoice()
         self._login(self.user_a)
