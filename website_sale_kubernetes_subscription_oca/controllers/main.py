@@ -168,6 +168,11 @@ class WebsiteSaleKubernetes(WebsiteSale):
 
     @route()
     def shop_confirm_order(self, **post):
+        """Lead a cart with apps from delivery to the app name step.
+
+        :return: the redirection of ``website_sale``, or to ``/shop/app_name``
+            where it would continue to extra info or payment
+        """
         response = super().shop_confirm_order(**post)
         path = urlparse(response.location or "").path
         if path.endswith(("/shop/extra_info", "/shop/payment")):
@@ -178,6 +183,8 @@ class WebsiteSaleKubernetes(WebsiteSale):
 
     @route()
     def extra_info(self, **post):
+        """Send a cart whose apps have no usable name back to the app name
+        step; else show the extra info step."""
         order_sudo = request.website.sale_get_order()
         if (
             order_sudo
@@ -189,6 +196,8 @@ class WebsiteSaleKubernetes(WebsiteSale):
 
     @route()
     def shop_payment(self, **post):
+        """Send a cart whose apps have no usable name back to the app name
+        step; else show the payment step."""
         order_sudo = request.website.sale_get_order()
         if (
             order_sudo
