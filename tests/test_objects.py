@@ -68,4 +68,7 @@ def test_short_hidden_values_not_masked_outside_secrets(short):
 def test_yaml_and_describe():
     text = objects.to_redacted_yaml([SECRET, CONFIG], hidden=["smtp-secret"])
     assert "hunter2" not in text and "smtp-secret" not in text
-    assert objects.describe([SECRET, CONFIG]) == ["Secret/shop-secret", "ConfigMap/shop-config"]
+    assert objects.describe([SECRET, CONFIG]) == [
+        "Secret/shop-secret",
+        "ConfigMap/shop-config",
+    ]

@@ -63,7 +63,9 @@ class KubernetesClusterDeployer(AbstractComponent):
         labels = render.app_labels(app.name)
         rendered = render.render_objects(app._get_manifests(), values)
         secret = objects.credentials_secret(
-            self._credentials_secret_name(app), app.namespace_id.name, labels,
+            self._credentials_secret_name(app),
+            app.namespace_id.name,
+            labels,
             credentials,
         )
         # The credentials Secret follows the Namespace, before anything that

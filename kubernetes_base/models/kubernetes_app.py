@@ -63,7 +63,10 @@ class KubernetesApp(models.Model):
         "kubernetes.config.map", "app_id", string="Configuration", copy=True
     )
     namespace_id = fields.Many2one(
-        "kubernetes.namespace", required=True, ondelete="restrict", index=True,
+        "kubernetes.namespace",
+        required=True,
+        ondelete="restrict",
+        index=True,
         tracking=True,
     )
     environment_id = fields.Many2one(
@@ -121,14 +124,14 @@ class KubernetesApp(models.Model):
         help="The objects last applied, as YAML; secret values are masked.",
     )
     applied_date = fields.Datetime(readonly=True, copy=False)
-    running_date = fields.Datetime(
-        string="First running on", readonly=True, copy=False
-    )
+    running_date = fields.Datetime(string="First running on", readonly=True, copy=False)
 
     @api.depends("name", "company_id.kubernetes_domain")
     def _compute_hostname(self):
         for app in self:
-            domain = app.company_id.kubernetes_domain or app.env.company.kubernetes_domain
+            domain = (
+                app.company_id.kubernetes_domain or app.env.company.kubernetes_domain
+            )
             if app.name and domain:
                 app.hostname = names.default_hostname(app.name, domain)
             elif not app.hostname:
@@ -292,8 +295,10 @@ class KubernetesApp(models.Model):
                     raise ValidationError(problem)
         if vals.get("hostname"):
             self._check_hostname_free(vals["hostname"], apps=self)
-        if "hostname" in vals and not self.env.su and not self.env.user.has_group(
-            "kubernetes_base.group_kubernetes_manager"
+        if (
+            "hostname" in vals
+            and not self.env.su
+            and not self.env.user.has_group("kubernetes_base.group_kubernetes_manager")
         ):
             if any(app.hostname != vals["hostname"] for app in self):
                 raise AccessError(_("Only Kubernetes managers may change a hostname."))
@@ -325,7 +330,9 @@ class KubernetesApp(models.Model):
 
     def action_suspend(self):
         """Queue scaling the apps to zero, keeping their data; returns True."""
-        self._check_action_allowed("suspend", ("queued", "deploying", "running", "failed"))
+        self._check_action_allowed(
+            "suspend", ("queued", "deploying", "running", "failed")
+        )
         self._queue("suspend")
         return True
 
@@ -376,7 +383,8 @@ class KubernetesApp(models.Model):
         for app in self:
             if app.state not in states:
                 raise UserError(
-                    refusals[action] % {"name": app.name, "state": state_labels[app.state]}
+                    refusals[action]
+                    % {"name": app.name, "state": state_labels[app.state]}
                 )
             if app.pending_action in self._BLOCKING_PENDING[action]:
                 raise UserError(
@@ -528,15 +536,17 @@ class KubernetesApp(models.Model):
             self._handle_failure(
                 "watch",
                 _(
-                    "The rollout did not finish within %(minutes)s minutes: "
-                    "%(reason)s",
+                    "The rollout did not finish within %(minutes)s minutes: %(reason)s",
                     minutes=int(WATCH_DEADLINE.total_seconds() // 60),
                     reason=status.message,
                 ),
             )
             return
         self.write(
-            {"status_message": status.message, "next_attempt_date": now + WATCH_INTERVAL}
+            {
+                "status_message": status.message,
+                "next_attempt_date": now + WATCH_INTERVAL,
+            }
         )
         self._trigger_cron(now + WATCH_INTERVAL)
 
@@ -579,9 +589,7 @@ class KubernetesApp(models.Model):
             }
         )
         self._post_step(
-            _(
-                "Deleted %(count)s objects from the cluster.", count=len(deleted)
-            )
+            _("Deleted %(count)s objects from the cluster.", count=len(deleted))
         )
         _logger.info("app %s: deleted (%d objects)", self.name, len(deleted))
         self._on_deleted()
@@ -601,7 +609,11 @@ class KubernetesApp(models.Model):
         delay = min(RETRY_DELAY * 2 ** (attempt - 1), RETRY_DELAY_MAX)
         when = fields.Datetime.now() + delay
         self.write(
-            {"attempt_count": attempt, "next_attempt_date": when, "last_error": str(err)}
+            {
+                "attempt_count": attempt,
+                "next_attempt_date": when,
+                "last_error": str(err),
+            }
         )
         self._post_step(
             _(
@@ -615,7 +627,11 @@ class KubernetesApp(models.Model):
         )
         _logger.warning(
             "app %s: %s attempt %d failed, retrying in %ds: %s",
-            self.name, action, attempt, delay.total_seconds(), err,
+            self.name,
+            action,
+            attempt,
+            delay.total_seconds(),
+            err,
         )
         self._trigger_cron(when)
 
@@ -666,14 +682,18 @@ class KubernetesApp(models.Model):
         lines = self.product_id.product_tmpl_id.manifest_ids
         if not lines:
             raise UserError(
-                _("The product %(product)s lists no manifest.",
-                  product=self.product_id.display_name)
+                _(
+                    "The product %(product)s lists no manifest.",
+                    product=self.product_id.display_name,
+                )
             )
         empty = lines.manifest_id.filtered(lambda m: not m.content)
         if empty:
             raise UserError(
-                _("The manifest %(name)s has no content: reload it.",
-                  name=empty[0].name)
+                _(
+                    "The manifest %(name)s has no content: reload it.",
+                    name=empty[0].name,
+                )
             )
         return [(line.manifest_id.name, line.manifest_id.content) for line in lines]
 

@@ -19,11 +19,15 @@ class KubernetesConfigMap(models.Model):
         "kubernetes.config.key", string="Key", required=True, ondelete="restrict"
     )
     value_id = fields.Many2one(
-        "kubernetes.config.value", string="Value record", required=True,
+        "kubernetes.config.value",
+        string="Value record",
+        required=True,
         ondelete="restrict",
     )
     value = fields.Char(
-        compute="_compute_value", inverse="_inverse_value", trim=False,
+        compute="_compute_value",
+        inverse="_inverse_value",
+        trim=False,
         help="The text of the value; typing a new one stores it as a value record.",
     )
     app_id = fields.Many2one("kubernetes.app", ondelete="cascade", index=True)

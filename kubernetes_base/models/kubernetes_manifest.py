@@ -53,8 +53,11 @@ class KubernetesManifest(models.Model):
                 loader.check_url(manifest.url)
             except KubernetesError as err:
                 raise ValidationError(
-                    _("The URL of manifest %(name)s is not valid: %(reason)s",
-                      name=manifest.name, reason=err)
+                    _(
+                        "The URL of manifest %(name)s is not valid: %(reason)s",
+                        name=manifest.name,
+                        reason=err,
+                    )
                 ) from err
 
     @api.constrains("content")
@@ -64,8 +67,11 @@ class KubernetesManifest(models.Model):
                 render.validate_template(manifest.content, manifest.name)
             except KubernetesError as err:
                 raise ValidationError(
-                    _("The manifest %(name)s is not a valid template: %(reason)s",
-                      name=manifest.name, reason=err)
+                    _(
+                        "The manifest %(name)s is not a valid template: %(reason)s",
+                        name=manifest.name,
+                        reason=err,
+                    )
                 ) from err
 
     @api.model_create_multi
@@ -100,8 +106,12 @@ class KubernetesManifest(models.Model):
             content = loader.load(url, lambda path: file_open(path, "rb"))
         except KubernetesError as err:
             raise UserError(
-                _("The manifest %(name)s could not be loaded from %(url)s: %(reason)s",
-                  name=name or url, url=url, reason=err)
+                _(
+                    "The manifest %(name)s could not be loaded from %(url)s: %(reason)s",
+                    name=name or url,
+                    url=url,
+                    reason=err,
+                )
             ) from err
         _logger.info("manifest %s loaded from %s (%d bytes)", name, url, len(content))
         return {"content": content, "loaded_date": fields.Datetime.now()}

@@ -20,14 +20,20 @@ class KubernetesNamespace(models.Model):
 
     name = fields.Char(required=True, readonly=True, copy=False, tracking=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, ondelete="restrict",
-        index=True, tracking=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        tracking=True,
     )
     environment_id = fields.Many2one(
         "kubernetes.environment", required=True, ondelete="restrict", tracking=True
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True,
+        "res.company",
+        required=True,
+        index=True,
         default=lambda self: self.env.company,
     )
     app_ids = fields.One2many("kubernetes.app", "namespace_id", string="Apps")

@@ -10,11 +10,17 @@ class KubernetesProductManifest(models.Model):
 
     sequence = fields.Integer(default=10)
     product_tmpl_id = fields.Many2one(
-        "product.template", string="Product", required=True, ondelete="cascade",
+        "product.template",
+        string="Product",
+        required=True,
+        ondelete="cascade",
         index=True,
     )
     manifest_id = fields.Many2one(
-        "kubernetes.manifest", string="Manifest", required=True, ondelete="restrict",
+        "kubernetes.manifest",
+        string="Manifest",
+        required=True,
+        ondelete="restrict",
         index=True,
     )
 

@@ -40,7 +40,10 @@ class TestComponentSelection(TransactionComponentRegistryCase):
         # the test registry, so the test adds it for its duration.
         field = cls.env.registry["res.company"]._fields["kubernetes_backend"]
         selection = field.selection + [("test_recording", "Recording")]
-        for attribute, value in (("selection", selection), ("_selection", dict(selection))):
+        for attribute, value in (
+            ("selection", selection),
+            ("_selection", dict(selection)),
+        ):
             patcher = mock.patch.object(field, attribute, value)
             patcher.start()
             cls.addClassCleanup(patcher.stop)
@@ -70,7 +73,9 @@ class TestComponentSelection(TransactionComponentRegistryCase):
         return self.env["kubernetes.app"].create(
             {
                 "name": name,
-                "product_id": self.env.ref("kubernetes_base.product_product_odoo_app").id,
+                "product_id": self.env.ref(
+                    "kubernetes_base.product_product_odoo_app"
+                ).id,
                 "namespace_id": namespace.id,
                 "environment_id": environment.id,
             }

@@ -19,7 +19,7 @@ data:
 class _Handler(http.server.BaseHTTPRequestHandler):
     routes = {}
 
-    def do_GET(self):  # noqa: N802 - the stdlib's name
+    def do_GET(self):
         body = self.routes.get(self.path)
         if body is None:
             self.send_response(404)

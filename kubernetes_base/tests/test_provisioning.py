@@ -1,4 +1,3 @@
-import logging
 from unittest import mock
 
 from odoo import fields
@@ -80,9 +79,9 @@ class TestProvisioning(KubernetesCase):
     def test_config_change_rolls_the_deployment(self):
         app = self._deploy()
         before = self._deployment(app)["spec"]["template"]["metadata"]["annotations"]
-        app.config_map_ids.filtered(lambda e: e.key_id.key == "PIP_INSTALL").value = (
-            "fastapi\nkind: ClusterRole"
-        )
+        app.config_map_ids.filtered(
+            lambda e: e.key_id.key == "PIP_INSTALL"
+        ).value = "fastapi\nkind: ClusterRole"
         app.action_redeploy()
         self._process(app, runs=2)
         deployment = self._deployment(app)
@@ -102,7 +101,9 @@ class TestProvisioning(KubernetesCase):
         self.assertEqual(app.state, "suspended")
         self.assertEqual(self._deployment(app)["spec"]["replicas"], 0)
         claim = self._memory().get(
-            "v1", "PersistentVolumeClaim", app.namespace_id.name,
+            "v1",
+            "PersistentVolumeClaim",
+            app.namespace_id.name,
             "%s-filestore" % app.name,
         )
         self.assertTrue(claim, "suspending keeps the data")

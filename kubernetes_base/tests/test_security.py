@@ -34,7 +34,9 @@ class TestSecurity(KubernetesCase):
         )
 
     def test_manager_can_test_connection_without_reading_the_key(self):
-        action = self.company.with_user(self.manager).action_kubernetes_test_connection()
+        action = self.company.with_user(
+            self.manager
+        ).action_kubernetes_test_connection()
         self.assertEqual(action["params"]["type"], "success")
 
     def test_apps_of_other_companies_hidden(self):

@@ -133,7 +133,9 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
             {
                 "name": "bridge-app",
                 "hostname": "bridge-app.subscriptions.example.com",
-                "product_id": self.env.ref("kubernetes_base.product_product_odoo_app").id,
+                "product_id": self.env.ref(
+                    "kubernetes_base.product_product_odoo_app"
+                ).id,
                 "namespace_id": namespace.id,
                 "environment_id": environment.id,
                 "subscription_id": self.subscription_a.id,
