@@ -11,6 +11,6 @@
     "development_status": "Alpha",
     "maintainers": ["mint-system"],
     "depends": ["kubernetes_base"],
-    "external_dependencies": {"python": ["kr8s"]},
+    "external_dependencies": {"python": ["kr8s", "httpx"]},
     "installable": True,
 }

@@ -11,7 +11,7 @@
     "development_status": "Alpha",
     "maintainers": ["mint-system"],
     "depends": ["product", "mail", "component"],
-    "external_dependencies": {"python": ["jinja2", "pyyaml"]},
+    "external_dependencies": {"python": ["pyyaml"]},
     "data": [
         "security/kubernetes_base_groups.xml",
         "security/ir.model.access.csv",

@@ -28,36 +28,32 @@ def _key(entry):
 
 def check(export_dir, addon):
     """Return a list of problem lines for ``addon``."""
-    template = polib.pofile(str(export_dir / ("%s.pot" % addon)))
+    template = polib.pofile(str(export_dir / (f"{addon}.pot")))
     po_path = ROOT / addon / "i18n" / "de.po"
     if not po_path.exists():
-        return ["%s: no i18n/de.po" % addon]
+        return [f"{addon}: no i18n/de.po"]
     german = polib.pofile(str(po_path))
     wanted = {_key(entry) for entry in template if not entry.obsolete}
-    translated = {
-        _key(entry): entry
-        for entry in german
-        if not entry.obsolete
-    }
+    translated = {_key(entry): entry for entry in german if not entry.obsolete}
     problems = []
     for key in sorted(wanted):
         entry = translated.get(key)
         if entry is None:
-            problems.append("%s: missing: %r" % (addon, key[1][:70]))
+            problems.append(f"{addon}: missing: {key[1][:70]!r}")
         elif not entry.msgstr.strip() or "fuzzy" in entry.flags:
-            problems.append("%s: untranslated: %r" % (addon, key[1][:70]))
+            problems.append(f"{addon}: untranslated: {key[1][:70]!r}")
     for key in sorted(set(translated) - wanted):
-        problems.append("%s: stale: %r" % (addon, key[1][:70]))
+        problems.append(f"{addon}: stale: {key[1][:70]!r}")
     return problems
 
 
 def update(export_dir, addon):
     """Refresh the addon's template and merge it into its German file."""
-    exported = export_dir / ("%s.pot" % addon)
+    exported = export_dir / (f"{addon}.pot")
     i18n = ROOT / addon / "i18n"
     i18n.mkdir(exist_ok=True)
     template = polib.pofile(str(exported))
-    template.save(str(i18n / ("%s.pot" % addon)))
+    template.save(str(i18n / (f"{addon}.pot")))
     po_path = i18n / "de.po"
     german = polib.pofile(str(po_path)) if po_path.exists() else polib.POFile()
     german.metadata = dict(template.metadata, Language="de")
@@ -81,10 +77,7 @@ def main(argv=None):
         problems.extend(check(args.export_dir, addon))
     for line in problems:
         print(line)
-    print(
-        "translations: %d addons checked, %d problems"
-        % (len(args.addons), len(problems))
-    )
+    print(f"translations: {len(args.addons)} addons checked, {len(problems)} problems")
     return 1 if problems else 0
 
 

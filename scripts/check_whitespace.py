@@ -15,10 +15,10 @@ def problems(path):
     if b"\0" in data:
         return
     if not data.endswith(b"\n"):
-        yield "%s: no newline at the end of the file" % path
+        yield f"{path}: no newline at the end of the file"
     for number, line in enumerate(data.split(b"\n"), 1):
         if line.rstrip(b"\r") != line.rstrip():
-            yield "%s:%d: trailing whitespace" % (path, number)
+            yield f"{path}:{number}: trailing whitespace"
 
 
 def main(paths):

@@ -25,10 +25,11 @@ import urllib.request
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import conftest  # noqa: F401 - makes the addons importable
-from kube_backends import TRANSPORTS, app_objects, settings
+# The benchmark runs as a script: the path must hold tests/ before these imports.
+import conftest  # noqa: F401, E402 - makes the addons importable
+from kube_backends import TRANSPORTS, app_objects, settings  # noqa: E402
 
-from odoo.addons.kubernetes_base.lib.cluster import AppOperations
+from odoo.addons.kubernetes_base.lib.cluster import AppOperations  # noqa: E402
 
 
 def start_mock():
@@ -76,7 +77,7 @@ def measure(name, url, count):
     """Deploy and re-apply ``count`` apps with backend ``name``."""
     transport_class = TRANSPORTS[name]
     apps = [
-        app_objects("app%s" % index, namespace="bench-%s-%s" % (name, index % 20))
+        app_objects(f"app{index}", namespace=f"bench-{name}-{index % 20}")
         for index in range(count)
     ]
     forget_objects(url)
@@ -102,35 +103,22 @@ def measure(name, url, count):
 
 
 def report(results, count):
-    print("%s apps, one transport per operation, same mock API" % count)
-    header = "%-8s %12s %12s %12s %12s %12s" % (
-        "backend",
-        "req/deploy",
-        "req/reapply",
-        "ms/deploy",
-        "ms/reapply",
-        "peak KiB",
-    )
+    print(f"{count} apps, one transport per operation, same mock API")
+    columns = ("req/deploy", "req/reapply", "ms/deploy", "ms/reapply", "peak KiB")
+    header = f"{'backend':<8}" + "".join(f" {column:>12}" for column in columns)
     print(header)
     print("-" * len(header))
     for row in results:
         print(
-            "%-8s %12.1f %12.1f %12.2f %12.2f %12.0f"
-            % (
-                row["backend"],
-                row["deploy_requests"],
-                row["reapply_requests"],
-                row["deploy_ms"],
-                row["reapply_ms"],
-                row["peak_kib"],
-            )
+            f"{row['backend']:<8} {row['deploy_requests']:>12.1f} "
+            f"{row['reapply_requests']:>12.1f} {row['deploy_ms']:>12.2f} "
+            f"{row['reapply_ms']:>12.2f} {row['peak_kib']:>12.0f}"
         )
     if len(results) == 2:
         first, second = results
         print(
-            "ratio %s/%s: requests %.2f, time deploy %.2f, time re-apply %.2f, "
-            "peak memory %.2f"
-            % (
+            "ratio {}/{}: requests {:.2f}, time deploy {:.2f}, time re-apply {:.2f}, "
+            "peak memory {:.2f}".format(
                 second["backend"],
                 first["backend"],
                 second["deploy_requests"] / first["deploy_requests"],

@@ -33,7 +33,7 @@ def _register_addons():
         odoo.addons = addons
     for manifest in ROOT.glob("*/__manifest__.py"):
         name = manifest.parent.name
-        full = "odoo.addons.%s" % name
+        full = f"odoo.addons.{name}"
         if full in sys.modules:
             continue
         setattr(addons, name, _bare_package(full, manifest.parent))

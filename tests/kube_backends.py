@@ -48,13 +48,13 @@ TRANSPORTS = {"api": ApiTransport, "kr8s": Kr8sTransport}
 def app_objects(name, namespace=NAMESPACE, config=None, secrets=None):
     """Return the rendered objects of app ``name``, as the deployer has them."""
     manifests = [
-        (manifest, (MANIFEST_DIR / ("%s.yaml" % manifest)).read_text())
+        (manifest, (MANIFEST_DIR / (f"{manifest}.yaml")).read_text())
         for manifest in MANIFESTS
     ]
     values = {
         "app": {
             "name": name,
-            "hostname": "%s.example.com" % name,
+            "hostname": f"{name}.example.com",
             "namespace": namespace,
             "environment": "prod",
             "product": "odoo",
@@ -62,7 +62,10 @@ def app_objects(name, namespace=NAMESPACE, config=None, secrets=None):
         },
         "config": config or {"ENVIRONMENT": "prod", "REVISION": "18.0.20250101"},
         "secrets": secrets
-        or {"admin_password": "admin-%s-secret" % name, "db_password": "db-secret"},
+        or {
+            "admin_password": f"admin-{name}-secret",
+            "db_password": "db-secret",
+        },
         "company": {"domain": "example.com", "tls_issuer": "letsencrypt"},
     }
     return render.render_objects(manifests, values)
@@ -86,7 +89,7 @@ class Backend:
     def __init__(self, name, kube):
         self.name = name
         self.kube = kube
-        self.scope = "test-%s" % uuid.uuid4().hex
+        self.scope = f"test-{uuid.uuid4().hex}"
         self._transports = []
 
     @property

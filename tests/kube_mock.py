@@ -95,7 +95,7 @@ def match_selector(labels, selector):
     for term in selector.split(","):
         match = _TERM.fullmatch(term)
         if match is None:
-            raise ValueError("Unsupported label selector term: %r" % term)
+            raise ValueError(f"Unsupported label selector term: {term!r}")
         key, op, value = match["key"], match["op"], match["value"]
         if match["neg"]:
             if key in labels:
@@ -151,7 +151,7 @@ def rolled_out_status(obj):
         "availableReplicas": replicas,
     }
     if obj.get("kind") == "StatefulSet":
-        revision = "%s-%s" % (metadata.get("name"), metadata.get("generation", 1))
+        revision = "{}-{}".format(metadata.get("name"), metadata.get("generation", 1))
         status.update(currentReplicas=replicas, currentRevision=revision)
         status["updateRevision"] = revision
     else:
@@ -261,9 +261,10 @@ class KubeEmulator(kmock.KubernetesEmulator):
                 raise kmock.KubernetesError(
                     status=409,
                     reason="Conflict",
-                    message="Operation cannot be fulfilled on %s %r: the object "
+                    message="Operation cannot be fulfilled on "
+                    f"{request.resource.plural} {request.name!r}: the object "
                     "has been modified; please apply your changes to the latest "
-                    "version and try again" % (request.resource.plural, request.name),
+                    "version and try again",
                 )
             # The server keeps what only it sets.
             body.setdefault("metadata", {})
@@ -346,7 +347,7 @@ class KubeEmulator(kmock.KubernetesEmulator):
                 continue
             if self.resources[resource].kind == kind:
                 return resource
-        raise KeyError("%s %s is not a known resource" % (api_version, kind))
+        raise KeyError(f"{api_version} {kind} is not a known resource")
 
 
 # The blocking harness --------------------------------------------------------

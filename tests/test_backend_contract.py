@@ -66,7 +66,7 @@ def test_first_apply_creates_every_object(backend):
 
     applied = backend.operations().apply(objects)
 
-    assert applied[0] == "Namespace/%s" % NAMESPACE
+    assert applied[0] == f"Namespace/{NAMESPACE}"
     assert applied == [cluster.object_ref(obj) for obj in objects]
     for obj in objects:
         metadata = obj["metadata"]
@@ -82,7 +82,7 @@ def test_apply_adds_the_namespace_when_objects_have_none(backend):
 
     applied = backend.operations().apply(objects)
 
-    assert applied[0] == "Namespace/%s" % NAMESPACE
+    assert applied[0] == f"Namespace/{NAMESPACE}"
     assert backend.stored("v1", "Namespace", None, NAMESPACE) is not None
 
 
@@ -117,7 +117,7 @@ def test_config_change_updates_the_configmap_and_rolls_the_deployment(backend):
     changed = {"ENVIRONMENT": "prod", "REVISION": "18.0.20250301"}
     backend.operations().apply(app_objects(APP, config=changed))
 
-    config = backend.stored("v1", "ConfigMap", NAMESPACE, "%s-config" % APP)
+    config = backend.stored("v1", "ConfigMap", NAMESPACE, f"{APP}-config")
     assert config["data"]["REVISION"] == "18.0.20250301"
     after = backend.stored("apps/v1", "Deployment", NAMESPACE, APP)
     assert after["metadata"]["generation"] == before["metadata"]["generation"] + 1
@@ -157,9 +157,9 @@ def test_read_secret_decodes_the_credentials(backend):
     operations = backend.operations()
     operations.apply(app_objects(APP))
 
-    values = operations.read_secret(NAMESPACE, "%s-secret" % APP)
+    values = operations.read_secret(NAMESPACE, f"{APP}-secret")
 
-    assert values["ADMIN_PASSWORD"] == "admin-%s-secret" % APP
+    assert values["ADMIN_PASSWORD"] == f"admin-{APP}-secret"
     assert operations.read_secret(NAMESPACE, "nothing-here") is None
 
 
@@ -189,7 +189,7 @@ def test_status_ready_with_the_ingress_host(backend):
     status = operations.status(NAMESPACE, labels(APP))
 
     assert status.state == "ready", status
-    assert status.address == "%s.example.com" % APP
+    assert status.address == f"{APP}.example.com"
 
 
 def test_status_gives_the_load_balancer_address(http_backend):
@@ -220,7 +220,7 @@ def test_status_not_ready_gives_the_pod_waiting_reason(http_backend):
     assert status.state == "progressing"
     assert "observed" in status.message
 
-    for kind, name in (("StatefulSet", "%s-db" % APP), ("Deployment", APP)):
+    for kind, name in (("StatefulSet", f"{APP}-db"), ("Deployment", APP)):
         stored = mock.get("apps/v1", kind, NAMESPACE, name)
         ready = {
             "observedGeneration": stored["metadata"]["generation"],
@@ -237,7 +237,7 @@ def test_status_not_ready_gives_the_pod_waiting_reason(http_backend):
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {
-                "name": "%s-6d4b-x2" % APP,
+                "name": f"{APP}-6d4b-x2",
                 "namespace": NAMESPACE,
                 "labels": {
                     "app.kubernetes.io/instance": APP,
@@ -289,24 +289,25 @@ def test_suspend_and_resume_keep_volumes_and_secrets(backend):
 
     suspended = operations.suspend(NAMESPACE, labels(APP))
 
-    assert sorted(suspended) == ["Deployment/%s" % APP, "StatefulSet/%s-db" % APP]
-    for kind, name in (("Deployment", APP), ("StatefulSet", "%s-db" % APP)):
+    assert sorted(suspended) == [
+        f"Deployment/{APP}",
+        f"StatefulSet/{APP}-db",
+    ]
+    for kind, name in (("Deployment", APP), ("StatefulSet", f"{APP}-db")):
         stored = backend.stored("apps/v1", kind, NAMESPACE, name)
         assert stored["spec"]["replicas"] == 0
         assert stored["metadata"]["annotations"][cluster.ANNOTATION_REPLICAS] == "1"
         # The rest of the manifest is untouched.
         assert stored["spec"]["template"]["spec"]["containers"]
-    assert backend.stored("v1", "Secret", NAMESPACE, "%s-secret" % APP)
-    assert backend.stored(
-        "v1", "PersistentVolumeClaim", NAMESPACE, "%s-filestore" % APP
-    )
+    assert backend.stored("v1", "Secret", NAMESPACE, f"{APP}-secret")
+    assert backend.stored("v1", "PersistentVolumeClaim", NAMESPACE, f"{APP}-filestore")
     assert operations.status(NAMESPACE, labels(APP)).state == "suspended"
     assert operations.suspend(NAMESPACE, labels(APP)) == []
 
     resumed = operations.resume(NAMESPACE, labels(APP))
 
     assert sorted(resumed) == sorted(suspended)
-    for kind, name in (("Deployment", APP), ("StatefulSet", "%s-db" % APP)):
+    for kind, name in (("Deployment", APP), ("StatefulSet", f"{APP}-db")):
         assert backend.stored("apps/v1", kind, NAMESPACE, name)["spec"]["replicas"] == 1
     assert operations.status(NAMESPACE, labels(APP)).state == "ready"
     assert operations.resume(NAMESPACE, labels(APP)) == []
@@ -339,15 +340,18 @@ def test_delete_leaves_other_apps_alone(backend):
             {
                 "apiVersion": "v1",
                 "kind": "PersistentVolumeClaim",
-                "metadata": {"name": "data-%s-db-0" % app, "namespace": NAMESPACE},
+                "metadata": {
+                    "name": f"data-{app}-db-0",
+                    "namespace": NAMESPACE,
+                },
                 "spec": {"accessModes": ["ReadWriteOnce"]},
             }
         )
 
     deleted = operations.delete(NAMESPACE, labels(APP))
 
-    assert "PersistentVolumeClaim/data-%s-db-0" % APP in deleted
-    assert "Namespace/%s" % NAMESPACE not in deleted
+    assert f"PersistentVolumeClaim/data-{APP}-db-0" in deleted
+    assert f"Namespace/{NAMESPACE}" not in deleted
     for obj in app_objects(APP):
         if obj["kind"] != "Namespace":
             metadata = obj["metadata"]
@@ -363,14 +367,14 @@ def test_delete_leaves_other_apps_alone(backend):
             obj["apiVersion"], obj["kind"], metadata.get("namespace"), metadata["name"]
         ), cluster.object_ref(obj)
     assert backend.names("v1", "PersistentVolumeClaim", NAMESPACE) == [
-        "data-%s-db-0" % OTHER,
-        "%s-filestore" % OTHER,
+        f"data-{OTHER}-db-0",
+        f"{OTHER}-filestore",
     ]
     assert operations.status(NAMESPACE, labels(OTHER)).state == "ready"
 
     deleted = operations.delete(NAMESPACE, labels(OTHER))
 
-    assert deleted[-1] == "Namespace/%s" % NAMESPACE
+    assert deleted[-1] == f"Namespace/{NAMESPACE}"
     assert backend.stored("v1", "Namespace", None, NAMESPACE) is None
 
 
@@ -379,7 +383,7 @@ def test_delete_twice_is_harmless(backend):
     operations.apply(app_objects(APP))
     operations.delete(NAMESPACE, labels(APP))
 
-    assert operations.delete(NAMESPACE, labels(APP)) == ["Namespace/%s" % NAMESPACE]
+    assert operations.delete(NAMESPACE, labels(APP)) == [f"Namespace/{NAMESPACE}"]
 
 
 # Connection --------------------------------------------------------------------
@@ -395,9 +399,9 @@ def test_only_the_company_token_is_sent(http_backend, tmp_path, monkeypatch):
     url = http_backend.kube.url
     poisoned = (
         "apiVersion: v1\nkind: Config\ncurrent-context: evil\n"
-        "clusters: [{name: evil, cluster: {server: '%s'}}]\n"
+        f"clusters: [{{name: evil, cluster: {{server: '{url}'}}}}]\n"
         "users: [{name: evil, user: {token: from-the-environment}}]\n"
-        "contexts: [{name: evil, context: {cluster: evil, user: evil}}]\n" % url
+        "contexts: [{name: evil, context: {cluster: evil, user: evil}}]\n"
     )
     (tmp_path / ".kube").mkdir()
     (tmp_path / ".kube" / "config").write_text(poisoned)
@@ -415,7 +419,7 @@ def test_only_the_company_token_is_sent(http_backend, tmp_path, monkeypatch):
 
     requests = http_backend.kube.requests()
     assert requests
-    assert {r.headers.get("Authorization") for r in requests} == {"Bearer %s" % TOKEN}
+    assert {r.headers.get("Authorization") for r in requests} == {f"Bearer {TOKEN}"}
     # Nothing process-wide was configured on the way.
     assert kubernetes_client.Configuration.get_default_copy().host == default_host
 
@@ -429,7 +433,7 @@ def test_no_token_sends_no_authorization(http_backend):
 def test_environment_proxy_is_bypassed_for_no_proxy_hosts(http_backend, monkeypatch):
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        dead_proxy = "http://127.0.0.1:%s" % closed.getsockname()[1]
+        dead_proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
     monkeypatch.setenv("HTTP_PROXY", dead_proxy)
     monkeypatch.setenv("HTTPS_PROXY", dead_proxy)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
@@ -474,7 +478,7 @@ def tls_server(tmp_path):
 
 def test_tls_with_the_company_ca(transport_class, tls_server):
     server, ca_pem = tls_server
-    url = "https://127.0.0.1:%s" % server.port
+    url = f"https://127.0.0.1:{server.port}"
 
     transport = transport_class(settings(url, ca_cert=ca_pem))
     try:
@@ -485,7 +489,7 @@ def test_tls_with_the_company_ca(transport_class, tls_server):
 
 def test_tls_without_the_ca_is_refused(transport_class, tls_server):
     server, _ca_pem = tls_server
-    transport = transport_class(settings("https://127.0.0.1:%s" % server.port))
+    transport = transport_class(settings(f"https://127.0.0.1:{server.port}"))
     try:
         with pytest.raises(ConfigurationError, match="TLS certificate"):
             transport.version()
@@ -496,7 +500,7 @@ def test_tls_without_the_ca_is_refused(transport_class, tls_server):
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_tls_verification_can_be_skipped_explicitly(transport_class, tls_server):
     server, _ca_pem = tls_server
-    url = "https://127.0.0.1:%s" % server.port
+    url = f"https://127.0.0.1:{server.port}"
 
     transport = transport_class(settings(url, verify_tls=False))
     try:
@@ -548,7 +552,7 @@ FAULTS = [
 def test_fault_is_mapped_and_nothing_is_applied_twice(
     transport_class, httpserver, status, error, words
 ):
-    message = "the API server says %s" % status
+    message = f"the API server says {status}"
     _answer_everything(httpserver, status, message)
     objects = [obj for obj in app_objects(APP) if obj["kind"] == "ConfigMap"]
     transport = transport_class(settings(httpserver.url_for("/")))
@@ -564,7 +568,7 @@ def test_fault_is_mapped_and_nothing_is_applied_twice(
         transport.close()
 
     assert words in str(raised.value)
-    assert "(HTTP %s)" % status in str(raised.value)
+    assert f"(HTTP {status})" in str(raised.value)
     assert message in str(raised.value)
     assert raised.value.status == status
     assert raised.value.retryable is (status >= 500)
@@ -623,7 +627,7 @@ def test_response_slower_than_the_timeout_is_retryable(transport_class, httpserv
 def test_refused_connection_is_retryable(transport_class):
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        url = "http://127.0.0.1:%s" % closed.getsockname()[1]
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
     transport = transport_class(settings(url))
     try:
         with pytest.raises(ClusterUnavailableError, match="did not answer") as raised:
@@ -669,7 +673,7 @@ def test_threads_each_with_their_own_transport(http_backend):
             errors.append(err)
 
     threads = [
-        threading.Thread(target=deploy, args=("app%s" % index,)) for index in range(6)
+        threading.Thread(target=deploy, args=(f"app{index}",)) for index in range(6)
     ]
     for thread in threads:
         thread.start()

@@ -282,7 +282,7 @@ def test_error_for_status(status, error, retryable):
     assert type(err) is error
     assert err.retryable is retryable
     assert err.status == status
-    assert str(err).endswith("(HTTP %s): said the server" % status)
+    assert str(err).endswith(f"(HTTP {status}): said the server")
     assert "Pod/x" in str(err)
 
 
@@ -331,7 +331,7 @@ def test_apply_orders_the_namespace_first(operations):
 
     applied = operations.apply(reordered)
 
-    assert applied[0] == "Namespace/%s" % NAMESPACE
+    assert applied[0] == f"Namespace/{NAMESPACE}"
     assert len(applied) == len(objects)
 
 
@@ -412,7 +412,10 @@ def test_memory_is_safe_across_threads(memory):
                     {
                         "apiVersion": "v1",
                         "kind": "ConfigMap",
-                        "metadata": {"name": "c%s" % index, "namespace": NAMESPACE},
+                        "metadata": {
+                            "name": f"c{index}",
+                            "namespace": NAMESPACE,
+                        },
                         "data": {"step": str(step)},
                     }
                 )
@@ -476,7 +479,7 @@ def test_status_names_every_state(operations):
     operations.apply(app_objects(APP))
     status = operations.status(NAMESPACE, labels(APP))
     assert status == cluster.AppStatus(
-        "ready", "Every workload is rolled out (2).", "%s.example.com" % APP
+        "ready", "Every workload is rolled out (2).", f"{APP}.example.com"
     )
 
     operations.suspend(NAMESPACE, labels(APP))
@@ -497,7 +500,7 @@ def test_delete_spares_the_volume_claims_of_other_apps(operations, memory):
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
             "metadata": {
-                "name": "data-%s-db-7" % APP,
+                "name": f"data-{APP}-db-7",
                 "namespace": NAMESPACE,
                 "labels": {cluster.LABEL_INSTANCE: "other"},
             },
@@ -506,8 +509,8 @@ def test_delete_spares_the_volume_claims_of_other_apps(operations, memory):
 
     deleted = operations.delete(NAMESPACE, labels(APP))
 
-    assert "PersistentVolumeClaim/data-%s-db-7" % APP not in deleted
-    assert memory.get("v1", "PersistentVolumeClaim", NAMESPACE, "data-%s-db-7" % APP)
+    assert f"PersistentVolumeClaim/data-{APP}-db-7" not in deleted
+    assert memory.get("v1", "PersistentVolumeClaim", NAMESPACE, f"data-{APP}-db-7")
 
 
 def test_context_manager_closes_the_transport():

@@ -74,22 +74,22 @@ def deployment(replicas=1, image="odoo:18.0"):
     }
 
 
-CM_PATH = "/api/v1/namespaces/%s/configmaps" % NS
-DEPLOY_PATH = "/apis/apps/v1/namespaces/%s/deployments/web" % NS
+CM_PATH = f"/api/v1/namespaces/{NS}/configmaps"
+DEPLOY_PATH = f"/apis/apps/v1/namespaces/{NS}/deployments/web"
 
 
 def test_namespace_paths_are_the_cluster_scoped_resource(mock):
-    status, created = apply(mock, "/api/v1/namespaces/%s" % NS, namespace())
+    status, created = apply(mock, f"/api/v1/namespaces/{NS}", namespace())
     assert status == 200
     assert created["metadata"]["name"] == NS
 
     status, listed = call(mock, "GET", "/api/v1/namespaces")
     assert status == 200
     assert [item["metadata"]["name"] for item in listed["items"]] == [NS]
-    assert call(mock, "GET", "/api/v1/namespaces/%s" % NS)[0] == 200
+    assert call(mock, "GET", f"/api/v1/namespaces/{NS}")[0] == 200
 
-    assert call(mock, "DELETE", "/api/v1/namespaces/%s" % NS)[0] == 200
-    assert call(mock, "GET", "/api/v1/namespaces/%s" % NS)[0] == 404
+    assert call(mock, "DELETE", f"/api/v1/namespaces/{NS}")[0] == 200
+    assert call(mock, "GET", f"/api/v1/namespaces/{NS}")[0] == 404
 
 
 def test_paths_inside_a_namespace_are_left_to_kmock():
@@ -217,12 +217,12 @@ def test_discovery_answers_with_or_without_a_trailing_slash(mock, path):
 
 def test_harness_records_requests_and_holds_objects(mock):
     call(mock, "GET", "/version")
-    apply(mock, "/api/v1/namespaces/%s" % NS, namespace())
+    apply(mock, f"/api/v1/namespaces/{NS}", namespace())
 
     recorded = mock.requests()
     assert [(r.method, r.path) for r in recorded] == [
         ("GET", "/version"),
-        ("PATCH", "/api/v1/namespaces/%s" % NS),
+        ("PATCH", f"/api/v1/namespaces/{NS}"),
     ]
     assert recorded[1].params == {"fieldManager": "t", "force": "true"}
     assert recorded[1].headers["Content-Type"] == APPLY_CONTENT_TYPE

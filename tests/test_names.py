@@ -62,7 +62,7 @@ def test_reserved_names_are_valid_labels_in_lower_case():
         "a.ch",
         "1st.example.com",
         "xn--mller-kva.ch",
-        "%s.%s.ch" % ("a" * 63, "b" * 63),
+        "{}.{}.ch".format("a" * 63, "b" * 63),
     ],
 )
 def test_valid_hostnames(hostname):
@@ -133,7 +133,7 @@ def test_namespace_name_is_always_a_label(partner_id, ref, env):
 
     assert len(name) <= 63
     assert names.hostname_problem(name + ".ch") is None
-    assert name.startswith("c%d" % partner_id)
+    assert name.startswith(f"c{partner_id}")
     assert "--" not in name
 
 

@@ -48,7 +48,7 @@ def test_secret_values_masked_everywhere():
     assert secret["stringData"] == {"PASSWORD": objects.MASK}
     assert secret["data"] == {"TOKEN": objects.MASK}
     env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
-    assert env[0]["value"] == "pg://u:%s@db" % objects.MASK
+    assert env[0]["value"] == f"pg://u:{objects.MASK}@db"
     assert env[1]["value"] == objects.MASK
     assert env[2]["value"] == "1"
     assert config["data"] == {"SMTP_PASSWORD": objects.MASK, "PIP_INSTALL": "fastapi"}

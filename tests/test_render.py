@@ -92,7 +92,7 @@ HOSTILE_VALUES = [
 def value_id(value):
     """Return a short test id for an inserted value."""
     text = repr(value)
-    return text if len(text) <= 40 else "%s...%d chars" % (text[:20], len(value))
+    return text if len(text) <= 40 else f"{text[:20]}...{len(value)} chars"
 
 
 INJECTION_MANIFEST = """
@@ -324,15 +324,14 @@ def test_sandbox_refuses_internals_and_changes(expression):
 
     with pytest.raises(RenderError) as info:
         render_one(
-            """
+            f"""
             apiVersion: v1
             kind: ConfigMap
             metadata:
               name: x
               annotations:
-                a: %s
-            """
-            % expression,
+                a: {expression}
+            """,
             values,
         )
 
@@ -398,7 +397,7 @@ def test_python_error_in_template_is_a_render_error():
     ],
 )
 def test_expression_glued_to_text_is_refused(line):
-    content = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  %s\n" % line
+    content = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  {line}\n"
 
     with pytest.raises(RenderError) as info:
         render.validate_template(content, "glued.yaml")
@@ -527,7 +526,7 @@ def test_malformed_object_is_refused(document, reason):
 )
 def test_cluster_scoped_kinds_are_refused(kind):
     with pytest.raises(RenderError) as info:
-        render_one("apiVersion: v1\nkind: %s\nmetadata:\n  name: x\n" % kind)
+        render_one(f"apiVersion: v1\nkind: {kind}\nmetadata:\n  name: x\n")
 
     assert "cluster-scoped" in str(info.value)
 
@@ -677,8 +676,7 @@ def test_pod_template_gets_labels_and_checksum(kind):
     values = make_values()
 
     (obj,) = render_one(
-        "apiVersion: %s\nkind: %s\nmetadata:\n  name: w\nspec:\n%s"
-        % (api_version, kind, spec),
+        f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: w\nspec:\n{spec}",
         values,
     )
 

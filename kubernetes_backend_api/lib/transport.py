@@ -121,7 +121,7 @@ class ApiTransport(Transport):
         configuration.api_key = {}
         configuration.api_key_prefix = {}
         if settings.token:
-            configuration.api_key["authorization"] = "Bearer %s" % settings.token
+            configuration.api_key["authorization"] = f"Bearer {settings.token}"
         configuration.verify_ssl = settings.verify_tls
         if settings.verify_tls and settings.ca_cert:
             configuration.ssl_ca_cert = self._write_ca(settings.ca_cert)
@@ -153,7 +153,7 @@ class ApiTransport(Transport):
         answer."""
         api = getattr(client, API_CLASSES[info.api_version])(self._client)
         scope = "namespaced_" if info.namespaced else ""
-        name = "%s_%s%s" % (verb, scope, snake_case(info.kind))
+        name = f"{verb}_{scope}{snake_case(info.kind)}"
         return functools.partial(getattr(api, name), _preload_content=False)
 
     def _call(self, what, method, *args, **kwargs):
@@ -197,9 +197,9 @@ class ApiTransport(Transport):
 
     def _tls_error(self, err, what):
         return ConfigurationError(
-            "The TLS certificate of the cluster was not accepted for %s; check "
-            "the CA certificate or the TLS verification setting: %s"
-            % (what, str(err).splitlines()[0])
+            f"The TLS certificate of the cluster was not accepted for {what}; check "
+            "the CA certificate or the TLS verification setting: "
+            f"{str(err).splitlines()[0]}"
         )
 
     # Transport
@@ -207,7 +207,7 @@ class ApiTransport(Transport):
     def apply(self, obj, field_manager=None):
         metadata = obj["metadata"]
         info = resource_info(obj["apiVersion"], obj["kind"])
-        what = "%s/%s" % (info.kind, metadata["name"])
+        what = "{}/{}".format(info.kind, metadata["name"])
         args = [metadata["name"]]
         if info.namespaced:
             args.append(metadata.get("namespace"))
@@ -226,7 +226,7 @@ class ApiTransport(Transport):
         info = resource_info(api_version, kind)
         args = [name, namespace] if info.namespaced else [name]
         try:
-            return self._call("%s/%s" % (kind, name), self._method("read", info), *args)
+            return self._call(f"{kind}/{name}", self._method("read", info), *args)
         except NotFoundError:
             return None
 
@@ -235,7 +235,10 @@ class ApiTransport(Transport):
         args = [namespace] if info.namespaced else []
         kwargs = {"label_selector": label_selector(labels)} if labels else {}
         answer = self._call(
-            "the list of %s" % info.plural, self._method("list", info), *args, **kwargs
+            f"the list of {info.plural}",
+            self._method("list", info),
+            *args,
+            **kwargs,
         )
         return filter_by_labels(answer.get("items"), labels, api_version, kind)
 
@@ -244,7 +247,7 @@ class ApiTransport(Transport):
         args = [name, namespace] if info.namespaced else [name]
         try:
             self._call(
-                "%s/%s" % (kind, name),
+                f"{kind}/{name}",
                 self._method("delete", info),
                 *args,
                 propagation_policy="Background",

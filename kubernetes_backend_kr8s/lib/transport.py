@@ -79,7 +79,7 @@ class Kr8sTransport(Transport):
         self.settings = settings
         self._pid = os.getpid()
         self._lock = threading.Lock()
-        self._context = "odoo-%s" % uuid.uuid4().hex
+        self._context = f"odoo-{uuid.uuid4().hex}"
         self._ca_file = None
         self._cleanup_ca = None
         self._api = None
@@ -146,7 +146,7 @@ class Kr8sTransport(Transport):
                 api = await asyncio.wait_for(factory, self.settings.timeout)
             except (asyncio.TimeoutError, kr8s.APITimeoutError) as err:
                 raise unavailable(
-                    what, "no answer within %ss" % self.settings.timeout
+                    what, f"no answer within {self.settings.timeout}s"
                 ) from err
             except kr8s.ServerError as err:
                 raise _server_error(err, what) from err
@@ -154,7 +154,7 @@ class Kr8sTransport(Transport):
                 raise _transport_error(err, what) from err
             except ValueError as err:
                 raise ConfigurationError(
-                    "kr8s refused the connection settings: %s" % err
+                    f"kr8s refused the connection settings: {err}"
                 ) from err
             api.timeout = self.settings.timeout
             self._api = api
@@ -182,7 +182,7 @@ class Kr8sTransport(Transport):
         loop reusing the same id finds nothing and the cache does not grow."""
         instances = getattr(kr8s.asyncio.Api, "_instances", None)
         if isinstance(instances, dict):
-            key = "%s.%s" % (threading.get_ident(), id(self._loop))
+            key = f"{threading.get_ident()}.{id(self._loop)}"
             instances.pop(key, None)
 
     # Calls
@@ -210,7 +210,7 @@ class Kr8sTransport(Transport):
                 status, content = response.status_code, response.content
         except kr8s.APITimeoutError as err:
             raise unavailable(
-                what, "no answer within %ss" % self.settings.timeout
+                what, f"no answer within {self.settings.timeout}s"
             ) from err
         except httpx.TransportError as err:
             raise _transport_error(err, what) from err
@@ -221,7 +221,7 @@ class Kr8sTransport(Transport):
     @staticmethod
     def _where(info, namespace, name=None):
         """Return ``(version, namespace, url)`` for kr8s' ``call_api``."""
-        url = info.plural if name is None else "%s/%s" % (info.plural, name)
+        url = info.plural if name is None else f"{info.plural}/{name}"
         return info.api_version, (namespace if info.namespaced else None), url
 
     # Transport
@@ -232,7 +232,7 @@ class Kr8sTransport(Transport):
         version, namespace, url = self._where(
             info, metadata.get("namespace"), metadata["name"]
         )
-        what = "%s/%s" % (info.kind, metadata["name"])
+        what = "{}/{}".format(info.kind, metadata["name"])
         _logger.debug("apply %s in %s", what, namespace)
         return self._request(
             what,
@@ -252,7 +252,7 @@ class Kr8sTransport(Transport):
         info = resource_info(api_version, kind)
         try:
             return self._request(
-                "%s/%s" % (kind, name), "GET", *self._where(info, namespace, name)
+                f"{kind}/{name}", "GET", *self._where(info, namespace, name)
             )
         except NotFoundError:
             return None
@@ -261,7 +261,7 @@ class Kr8sTransport(Transport):
         info = resource_info(api_version, kind)
         params = {"labelSelector": label_selector(labels)} if labels else {}
         answer = self._request(
-            "the list of %s" % info.plural,
+            f"the list of {info.plural}",
             "GET",
             *self._where(info, namespace),
             params=params,
@@ -272,7 +272,7 @@ class Kr8sTransport(Transport):
         info = resource_info(api_version, kind)
         try:
             self._request(
-                "%s/%s" % (kind, name),
+                f"{kind}/{name}",
                 "DELETE",
                 *self._where(info, namespace, name),
                 params={"propagationPolicy": "Background"},
@@ -288,8 +288,8 @@ def _transport_error(err, what):
     """Return the error for a request that got no HTTP answer."""
     if _is_tls_failure(err):
         return ConfigurationError(
-            "The TLS certificate of the cluster was not accepted for %s; check "
-            "the CA certificate or the TLS verification setting: %s" % (what, err)
+            f"The TLS certificate of the cluster was not accepted for {what}; check "
+            f"the CA certificate or the TLS verification setting: {err}"
         )
     return unavailable(what, str(err) or type(err).__name__)
 

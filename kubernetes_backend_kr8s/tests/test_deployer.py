@@ -35,7 +35,7 @@ class TestDeployerKr8s(BackendCase):
             self.kube.get("v1", "Secret", namespace, "shop-int-credentials")
         )
         tokens = {r.headers.get("Authorization") for r in self.kube.requests()}
-        self.assertEqual(tokens, {"Bearer %s" % TOKEN})
+        self.assertEqual(tokens, {f"Bearer {TOKEN}"})
 
     def test_suspend_resume_and_delete(self):
         app = self._create_app("shop-int")
@@ -67,7 +67,7 @@ class TestDeployerKr8s(BackendCase):
     def test_unreachable_cluster_leaves_the_app_retrying(self):
         with socket.socket() as closed:
             closed.bind(("127.0.0.1", 0))
-            url = "http://127.0.0.1:%s" % closed.getsockname()[1]
+            url = f"http://127.0.0.1:{closed.getsockname()[1]}"
         self.company.kubernetes_api_url = url
         app = self._create_app("shop-int")
         app.action_deploy()

@@ -56,7 +56,7 @@ class KubernetesClusterDeployer(AbstractComponent):
             operations.transport.close()
 
     def _credentials_secret_name(self, app):
-        return "%s-credentials" % app.name
+        return f"{app.name}-credentials"
 
     def _render(self, app, credentials):
         values = app._prepare_render_values(credentials)

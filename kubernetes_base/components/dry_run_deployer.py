@@ -21,4 +21,4 @@ class DryRunDeployer(Component):
         return MemoryTransport(self._memory_scope())
 
     def _memory_scope(self):
-        return "%s/%s" % (self.env.cr.dbname, self.collection.id)
+        return f"{self.env.cr.dbname}/{self.collection.id}"

@@ -144,8 +144,8 @@ def resource_info(api_version, kind):
         plural, namespaced = RESOURCES[(api_version, kind)]
     except KeyError:
         raise InvalidObjectError(
-            "The kind %s (apiVersion %s) is not supported by the deploy backends."
-            % (kind, api_version)
+            f"The kind {kind} (apiVersion {api_version}) is not supported by the "
+            "deploy backends."
         ) from None
     return ResourceInfo(api_version, kind, plural, namespaced)
 
@@ -154,10 +154,12 @@ def resource_path(api_version, kind, namespace=None, name=None):
     """Return the REST path of a kind's collection, or of one object when
     ``name`` is given; cluster-scoped kinds ignore ``namespace``."""
     info = resource_info(api_version, kind)
-    parts = ["/api/v1" if api_version == "v1" else "/apis/%s" % api_version]
+    parts = ["/api/v1" if api_version == "v1" else f"/apis/{api_version}"]
     if info.namespaced:
         if not namespace:
-            raise InvalidObjectError("%s/%s needs a namespace." % (kind, name or ""))
+            raise InvalidObjectError(
+                "{}/{} needs a namespace.".format(kind, name or "")
+            )
         parts += ["namespaces", urllib.parse.quote(namespace, safe="")]
     parts.append(info.plural)
     if name:
@@ -167,12 +169,12 @@ def resource_path(api_version, kind, namespace=None, name=None):
 
 def object_ref(obj):
     """Return ``"Kind/name"`` for an object."""
-    return "%s/%s" % (obj.get("kind"), (obj.get("metadata") or {}).get("name"))
+    return "{}/{}".format(obj.get("kind"), (obj.get("metadata") or {}).get("name"))
 
 
 def label_selector(labels):
     """Return the equality label selector string for a dict of labels."""
-    return ",".join("%s=%s" % item for item in sorted((labels or {}).items()))
+    return ",".join("{}={}".format(*item) for item in sorted((labels or {}).items()))
 
 
 def has_labels(obj, labels):
@@ -223,40 +225,38 @@ def error_for_status(status, body=None, what="the request"):
     if status in (401, 403):
         refused = "credentials" if status == 401 else "permission"
         return CredentialsError(
-            "The cluster refused the %s for %s (HTTP %s): %s"
-            % (refused, what, status, message),
+            f"The cluster refused the {refused} for {what} (HTTP {status}): {message}",
             status=status,
         )
     if status == 404:
         return NotFoundError(
-            "The cluster does not know %s (HTTP 404): %s" % (what, message),
+            f"The cluster does not know {what} (HTTP 404): {message}",
             status=status,
         )
     if status == 409:
         return ConflictError(
-            "The cluster reported a conflict on %s (HTTP 409): %s" % (what, message),
+            f"The cluster reported a conflict on {what} (HTTP 409): {message}",
             status=status,
         )
     if status == 422:
         return InvalidObjectError(
-            "The cluster rejected %s as invalid (HTTP 422): %s" % (what, message),
+            f"The cluster rejected {what} as invalid (HTTP 422): {message}",
             status=status,
         )
     if status == 429 or status >= 500:
         return ClusterUnavailableError(
-            "The cluster could not handle %s right now (HTTP %s): %s"
-            % (what, status, message),
+            f"The cluster could not handle {what} right now (HTTP {status}): {message}",
             status=status,
         )
     return PermanentError(
-        "The cluster refused %s (HTTP %s): %s" % (what, status, message),
+        f"The cluster refused {what} (HTTP {status}): {message}",
         status=status,
     )
 
 
 def unavailable(what, reason):
     """Return the retryable error for a call that got no answer at all."""
-    return ClusterUnavailableError("The cluster did not answer %s: %s" % (what, reason))
+    return ClusterUnavailableError(f"The cluster did not answer {what}: {reason}")
 
 
 # Rollout rules ---------------------------------------------------------------
@@ -276,7 +276,7 @@ def _deployment_rollout(obj):
     if metadata.get("generation", 0) > status.get("observedGeneration", -1):
         return (
             "progressing",
-            "Deployment %s: waiting for the update to be observed." % name,
+            f"Deployment {name}: waiting for the update to be observed.",
         )
     for condition in status.get("conditions") or ():
         if (
@@ -285,27 +285,27 @@ def _deployment_rollout(obj):
         ):
             return (
                 "failed",
-                "Deployment %s exceeded its progress deadline." % name,
+                f"Deployment {name} exceeded its progress deadline.",
                 "ProgressDeadlineExceeded",
             )
     replicas = spec.get("replicas", 1)
     updated = status.get("updatedReplicas", 0)
     if updated < replicas:
         return "progressing", (
-            "Deployment %s: %s of %s new replicas updated." % (name, updated, replicas)
+            f"Deployment {name}: {updated} of {replicas} new replicas updated."
         )
     if status.get("replicas", 0) > updated:
         return "progressing", (
-            "Deployment %s: %s old replicas pending termination."
-            % (name, status.get("replicas", 0) - updated)
+            "Deployment {}: {} old replicas pending termination.".format(
+                name, status.get("replicas", 0) - updated
+            )
         )
     available = status.get("availableReplicas", 0)
     if available < updated:
         return "progressing", (
-            "Deployment %s: %s of %s updated replicas available."
-            % (name, available, updated)
+            f"Deployment {name}: {available} of {updated} updated replicas available."
         )
-    return "ready", "Deployment %s rolled out." % name
+    return "ready", f"Deployment {name} rolled out."
 
 
 def _statefulset_rollout(obj):
@@ -316,21 +316,20 @@ def _statefulset_rollout(obj):
     if strategy.get("type", "RollingUpdate") != "RollingUpdate":
         return (
             "failed",
-            "StatefulSet %s: rollout status needs the RollingUpdate strategy." % name,
+            f"StatefulSet {name}: rollout status needs the RollingUpdate strategy.",
             "UnsupportedUpdateStrategy",
         )
     observed = status.get("observedGeneration", 0)
     if not observed or metadata.get("generation", 0) > observed:
         return (
             "progressing",
-            "StatefulSet %s: waiting for the update to be observed." % name,
+            f"StatefulSet {name}: waiting for the update to be observed.",
         )
     replicas = spec.get("replicas", 1)
     ready = status.get("readyReplicas", 0)
     if ready < replicas:
         return "progressing", (
-            "StatefulSet %s: waiting for %s pods to be ready."
-            % (name, replicas - ready)
+            f"StatefulSet {name}: waiting for {replicas - ready} pods to be ready."
         )
     partition = (strategy.get("rollingUpdate") or {}).get("partition")
     if strategy.get("rollingUpdate") is not None:
@@ -338,16 +337,18 @@ def _statefulset_rollout(obj):
             replicas - partition
         ):
             return "progressing", (
-                "StatefulSet %s: %s of %s new pods updated."
-                % (name, status.get("updatedReplicas", 0), replicas - partition)
+                "StatefulSet {}: {} of {} new pods updated.".format(
+                    name, status.get("updatedReplicas", 0), replicas - partition
+                )
             )
-        return "ready", "StatefulSet %s rolled out." % name
+        return "ready", f"StatefulSet {name} rolled out."
     if status.get("updateRevision") != status.get("currentRevision"):
         return "progressing", (
-            "StatefulSet %s: rolling update to revision %s in progress."
-            % (name, status.get("updateRevision"))
+            "StatefulSet {}: rolling update to revision {} in progress.".format(
+                name, status.get("updateRevision")
+            )
         )
-    return "ready", "StatefulSet %s rolled out." % name
+    return "ready", f"StatefulSet {name} rolled out."
 
 
 def rollout_status(workload):
@@ -355,7 +356,7 @@ def rollout_status(workload):
     the rules of ``kubectl rollout status``; ``state`` is ``ready``,
     ``progressing``, ``failed`` or ``suspended``, ``reason`` names a failure."""
     if is_suspended(workload):
-        return "suspended", "%s is suspended." % object_ref(workload), ""
+        return "suspended", f"{object_ref(workload)} is suspended.", ""
     if workload.get("kind") == "StatefulSet":
         result = _statefulset_rollout(workload)
     else:
@@ -413,7 +414,7 @@ def rolled_out_status(workload):
         "availableReplicas": replicas,
     }
     if workload.get("kind") == "StatefulSet":
-        revision = "%s-%s" % (metadata.get("name"), metadata.get("generation", 1))
+        revision = "{}-{}".format(metadata.get("name"), metadata.get("generation", 1))
         status.update(
             currentReplicas=replicas, currentRevision=revision, updateRevision=revision
         )
@@ -514,13 +515,13 @@ class AppOperations:
             metadata = obj.get("metadata") or {}
             if not (obj.get("apiVersion") and obj.get("kind") and metadata.get("name")):
                 raise InvalidObjectError(
-                    "An object lacks its apiVersion, kind or metadata.name: %s"
-                    % object_ref(obj)
+                    "An object lacks its apiVersion, kind or metadata.name: "
+                    f"{object_ref(obj)}"
                 )
             info = resource_info(obj["apiVersion"], obj["kind"])
             if info.namespaced and not metadata.get("namespace"):
                 raise InvalidObjectError(
-                    "%s has no metadata.namespace." % object_ref(obj)
+                    f"{object_ref(obj)} has no metadata.namespace."
                 )
         namespaces = [obj for obj in objects if obj["kind"] == "Namespace"]
         others = [obj for obj in objects if obj["kind"] != "Namespace"]
@@ -600,7 +601,9 @@ class AppOperations:
                     "progressing", self._join(message, reason, detail), address, reason
                 )
         return AppStatus(
-            "ready", "Every workload is rolled out (%s)." % len(workloads), address
+            "ready",
+            f"Every workload is rolled out ({len(workloads)}).",
+            address,
         )
 
     def _workloads(self, namespace, labels):
@@ -639,8 +642,8 @@ class AppOperations:
     def _join(message, reason, detail):
         if not reason:
             return message
-        text = "%s Pod waiting: %s" % (message, reason)
-        return "%s (%s)" % (text, detail[:300]) if detail else text
+        text = f"{message} Pod waiting: {reason}"
+        return f"{text} ({detail[:300]})" if detail else text
 
     # suspend and resume
 
@@ -709,13 +712,13 @@ class AppOperations:
                 self.transport.delete(
                     api_version, kind, namespace, obj["metadata"]["name"]
                 )
-                deleted.append("%s/%s" % (kind, obj["metadata"]["name"]))
+                deleted.append("{}/{}".format(kind, obj["metadata"]["name"]))
         for name in self._claims_to_delete(namespace, labels, claims, deleted):
             self.transport.delete("v1", "PersistentVolumeClaim", namespace, name)
-            deleted.append("PersistentVolumeClaim/%s" % name)
+            deleted.append(f"PersistentVolumeClaim/{name}")
         if not self._namespace_in_use(namespace):
             self.transport.delete("v1", "Namespace", None, namespace)
-            deleted.append("Namespace/%s" % namespace)
+            deleted.append(f"Namespace/{namespace}")
         return deleted
 
     def _statefulset_claims(self, namespace, labels):
@@ -724,11 +727,11 @@ class AppOperations:
         patterns = []
         for sts in self.transport.list("apps/v1", "StatefulSet", namespace, labels):
             for template in (sts.get("spec") or {}).get("volumeClaimTemplates") or ():
-                prefix = "%s-%s" % (
+                prefix = "{}-{}".format(
                     template["metadata"]["name"],
                     sts["metadata"]["name"],
                 )
-                patterns.append(re.compile(r"%s-\d+" % re.escape(prefix)))
+                patterns.append(re.compile(rf"{re.escape(prefix)}-\d+"))
         return patterns
 
     def _claims_to_delete(self, namespace, labels, patterns, deleted):
@@ -741,7 +744,7 @@ class AppOperations:
         for claim in self.transport.list("v1", "PersistentVolumeClaim", namespace, {}):
             name = claim["metadata"]["name"]
             owner = (claim["metadata"].get("labels") or {}).get(LABEL_INSTANCE)
-            if "PersistentVolumeClaim/%s" % name in deleted:
+            if f"PersistentVolumeClaim/{name}" in deleted:
                 continue
             if owner and owner != instance:
                 continue
@@ -763,14 +766,14 @@ class AppOperations:
     def test_connection(self):
         """Return a sentence naming the server version, or raise."""
         version = self.transport.version() or {}
-        text = version.get("gitVersion") or "%s.%s" % (
+        text = version.get("gitVersion") or "{}.{}".format(
             version.get("major", "?"),
             version.get("minor", "?"),
         )
         platform = version.get("platform")
         if platform:
-            return "The cluster answered: Kubernetes %s (%s)." % (text, platform)
-        return "The cluster answered: Kubernetes %s." % text
+            return f"The cluster answered: Kubernetes {text} ({platform})."
+        return f"The cluster answered: Kubernetes {text}."
 
 
 # Dry-run cluster -------------------------------------------------------------
@@ -832,13 +835,13 @@ class MemoryTransport(Transport):
             metadata.get("name"),
         )
         key = self._key(api_version, kind, metadata.get("namespace"), name)
-        what = "%s/%s" % (kind, name)
+        what = f"{kind}/{name}"
         with _MEMORY_LOCK:
             store = _MEMORY.setdefault(self.scope, {})
             if key[2] and ("v1", "Namespace", None, key[2]) not in store:
                 raise NotFoundError(
-                    'The cluster does not know %s (HTTP 404): namespaces "%s" not found'
-                    % (what, key[2]),
+                    f"The cluster does not know {what} (HTTP 404): "
+                    f'namespaces "{key[2]}" not found',
                     status=404,
                 )
             live = store.get(key)

@@ -58,8 +58,8 @@ class RenderError(PermanentError):
     def __init__(self, message, manifest=None, line=None):
         where = manifest or ""
         if line:
-            where = "%s, line %s" % (where, line) if where else "line %s" % line
-        super().__init__("%s: %s" % (where, message) if where else message)
+            where = f"{where}, line {line}" if where else f"line {line}"
+        super().__init__(f"{where}: {message}" if where else message)
         self.manifest = manifest
         self.line = line
         self.reason = message

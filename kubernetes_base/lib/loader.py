@@ -59,9 +59,9 @@ def load(url, open_file, timeout=TIMEOUT, max_bytes=MAX_BYTES):
             with open_file(posixpath.normpath(url)) as handle:
                 data = handle.read(max_bytes + 1)
         except (OSError, ValueError) as err:
-            raise ManifestLoadError("the file cannot be read (%s)" % err) from err
+            raise ManifestLoadError(f"the file cannot be read ({err})") from err
     if len(data) > max_bytes:
-        raise ManifestLoadError("the manifest is larger than %d bytes" % max_bytes)
+        raise ManifestLoadError(f"the manifest is larger than {max_bytes} bytes")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -73,7 +73,7 @@ def _fetch(url, timeout, max_bytes):
         with requests.get(url, timeout=timeout, stream=True) as response:
             if response.status_code != 200:
                 raise ManifestLoadError(
-                    "the server answered HTTP %s" % response.status_code
+                    f"the server answered HTTP {response.status_code}"
                 )
             data = b""
             for chunk in response.iter_content(chunk_size=65536):
@@ -83,7 +83,7 @@ def _fetch(url, timeout, max_bytes):
             return data
     except requests.Timeout as err:
         raise ManifestLoadError(
-            "the server did not answer within %s seconds" % timeout
+            f"the server did not answer within {timeout} seconds"
         ) from err
     except requests.RequestException as err:
-        raise ManifestLoadError("the server could not be reached (%s)" % err) from err
+        raise ManifestLoadError(f"the server could not be reached ({err})") from err

@@ -174,13 +174,13 @@ def namespace_name(partner_id, partner_ref_or_name, environment_short):
     remains. ``env`` is the environment's short name, slugged the same way.
     The result is always a valid DNS-1123 label.
     """
-    prefix = "c%d" % int(partner_id)
+    prefix = f"c{int(partner_id)}"
     env = _slug(environment_short)
-    suffix = "-%s" % env if env else ""
+    suffix = f"-{env}" if env else ""
     suffix = suffix[: MAX_LABEL_LENGTH - len(prefix)].rstrip("-")
     room = MAX_LABEL_LENGTH - len(prefix) - len(suffix) - 1
     slug = _slug(partner_ref_or_name)[: max(room, 0)].rstrip("-")
-    middle = "-%s" % slug if slug else ""
+    middle = f"-{slug}" if slug else ""
     return prefix + middle + suffix
 
 
@@ -192,7 +192,7 @@ def default_hostname(app_name, domain):
     """
     name = (app_name or "").strip().lower()
     domain = (domain or "").strip(" \t\r\n.").lower()
-    return "%s.%s" % (name, domain) if domain else name
+    return f"{name}.{domain}" if domain else name
 
 
 def _slug(text):

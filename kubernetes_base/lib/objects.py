@@ -13,7 +13,7 @@ MIN_HIDDEN_LENGTH = 4
 
 def describe(objects):
     """Return ``["Kind/name", ...]`` for display and logs."""
-    return ["%s/%s" % (obj["kind"], obj["metadata"]["name"]) for obj in objects]
+    return ["{}/{}".format(obj["kind"], obj["metadata"]["name"]) for obj in objects]
 
 
 def redact(objects, hidden=()):

@@ -215,7 +215,9 @@ def render_objects(manifests, values):
             key = (_api_group(obj["apiVersion"]), obj["kind"], obj["metadata"]["name"])
             if key in seen:
                 raise RenderError(
-                    "%s %s is defined twice" % (obj["kind"], obj["metadata"]["name"]),
+                    "{} {} is defined twice".format(
+                        obj["kind"], obj["metadata"]["name"]
+                    ),
                     manifest=manifest_name,
                     line=line,
                 )
@@ -239,7 +241,7 @@ def _template_context(values):
     }
     for key in ("name", "namespace"):
         if not context["app"].get(key):
-            raise RenderError("the app has no %s" % key)
+            raise RenderError(f"the app has no {key}")
     return context
 
 
@@ -256,7 +258,7 @@ def _render_text(manifest_name, content, context, secret_values):
     except Exception as err:  # any failure of a template is the template's
         message = str(err) or type(err).__name__
         if not isinstance(err, jinja2.TemplateError):
-            message = "%s: %s" % (type(err).__name__, message)
+            message = f"{type(err).__name__}: {message}"
         raise RenderError(
             _masked(message, secret_values),
             manifest=manifest_name,
@@ -282,13 +284,14 @@ def _load_documents(manifest_name, text, secret_values):
         mark = err.problem_mark or err.context_mark
         message = " ".join(part for part in (err.context, err.problem) if part)
         raise RenderError(
-            _masked("invalid YAML: %s" % message, secret_values),
+            _masked(f"invalid YAML: {message}", secret_values),
             manifest=manifest_name,
             line=mark.line + 1 if mark else None,
         ) from err
     except yaml.YAMLError as err:
         raise RenderError(
-            _masked("invalid YAML: %s" % err, secret_values), manifest=manifest_name
+            _masked(f"invalid YAML: {err}", secret_values),
+            manifest=manifest_name,
         ) from err
     finally:
         loader.dispose()
@@ -304,17 +307,21 @@ def _check_object(obj, manifest_name, line):
         fail("a document is not a mapping")
     for key in ("apiVersion", "kind"):
         if not isinstance(obj.get(key), str) or not obj[key]:
-            fail("an object has no %s" % key)
+            fail(f"an object has no {key}")
     metadata = obj.get("metadata")
     if not isinstance(metadata, dict):
-        fail("%s has no metadata" % obj["kind"])
+        fail("{} has no metadata".format(obj["kind"]))
     if not isinstance(metadata.get("name"), str) or not metadata["name"]:
-        fail("%s has no metadata.name" % obj["kind"])
+        fail("{} has no metadata.name".format(obj["kind"]))
     for key in ("labels", "annotations"):
         if metadata.get(key) is not None and not isinstance(metadata[key], dict):
-            fail("metadata.%s of %s is not a mapping" % (key, metadata["name"]))
+            fail("metadata.{} of {} is not a mapping".format(key, metadata["name"]))
     if obj["kind"] in CLUSTER_SCOPED_KINDS:
-        fail("%s is cluster-scoped and cannot be deployed with an app" % obj["kind"])
+        fail(
+            "{} is cluster-scoped and cannot be deployed with an app".format(
+                obj["kind"]
+            )
+        )
 
 
 def _place_in_namespace(obj, namespace):
@@ -343,22 +350,23 @@ def _decorate_pod_template(obj, app_name, checksum, manifest_name, line):
         template = template.get(key) if isinstance(template, dict) else None
     if not isinstance(template, dict):
         raise RenderError(
-            "%s %s has no pod template at %s"
-            % (obj["kind"], obj["metadata"]["name"], ".".join(path)),
+            "{} {} has no pod template at {}".format(
+                obj["kind"], obj["metadata"]["name"], ".".join(path)
+            ),
             manifest=manifest_name,
             line=line,
         )
     metadata = template.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise RenderError(
-            "the pod template metadata of %s is not a mapping" % obj["kind"],
+            "the pod template metadata of {} is not a mapping".format(obj["kind"]),
             manifest=manifest_name,
             line=line,
         )
     for key in ("labels", "annotations"):
         if metadata.get(key) is not None and not isinstance(metadata[key], dict):
             raise RenderError(
-                "the pod template %s of %s is not a mapping" % (key, obj["kind"]),
+                "the pod template {} of {} is not a mapping".format(key, obj["kind"]),
                 manifest=manifest_name,
                 line=line,
             )
@@ -386,7 +394,7 @@ def _json_compatible(value, manifest_name, line):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise RenderError(
-                    "the mapping key %r is not a string; quote it" % (key,),
+                    f"the mapping key {key!r} is not a string; quote it",
                     manifest=manifest_name,
                     line=line,
                 )
@@ -399,7 +407,7 @@ def _json_compatible(value, manifest_name, line):
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     raise RenderError(
-        "a value of type %s cannot be sent to Kubernetes" % type(value).__name__,
+        f"a value of type {type(value).__name__} cannot be sent to Kubernetes",
         manifest=manifest_name,
         line=line,
     )
@@ -438,8 +446,8 @@ def _escape_char(match):
         return _SHORT_ESCAPES[char]
     code = ord(char)
     if code < 0x100:
-        return "\\x%02x" % code
-    return "\\u%04x" % code
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
 
 
 def _yaml_node(value):
@@ -459,11 +467,11 @@ def _yaml_node(value):
     if isinstance(value, float):
         return _yaml_float(value)
     if isinstance(value, dict):
-        items = ("%s: %s" % (_yaml_node(k), _yaml_node(v)) for k, v in value.items())
-        return "{%s}" % ", ".join(items)
+        items = (f"{_yaml_node(k)}: {_yaml_node(v)}" for k, v in value.items())
+        return "{{{}}}".format(", ".join(items))
     if isinstance(value, (list, tuple)):
-        return "[%s]" % ", ".join(_yaml_node(item) for item in value)
-    return '"%s"' % _UNSAFE_CHAR.sub(_escape_char, str(value))
+        return "[{}]".format(", ".join(_yaml_node(item) for item in value))
+    return f'"{_UNSAFE_CHAR.sub(_escape_char, str(value))}"'
 
 
 def _yaml_float(value):
@@ -476,7 +484,7 @@ def _yaml_float(value):
     if "." not in text:
         # PyYAML wants a dot in a float: 1e+20 would read as a string
         mantissa, _sep, exponent = text.partition("e")
-        text = "%s.0e%s" % (mantissa, exponent) if exponent else text + ".0"
+        text = f"{mantissa}.0e{exponent}" if exponent else text + ".0"
     return text
 
 

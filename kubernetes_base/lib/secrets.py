@@ -22,7 +22,7 @@ def generate_password(length=DEFAULT_LENGTH):
     against guessing.
     """
     if length < MIN_LENGTH:
-        raise ValueError("a password needs at least %d characters" % MIN_LENGTH)
+        raise ValueError(f"a password needs at least {MIN_LENGTH} characters")
     return "".join(secrets.choice(ALPHABET) for _index in range(length))
 
 

@@ -140,7 +140,7 @@ class KubernetesApp(models.Model):
     @api.depends("hostname")
     def _compute_url(self):
         for app in self:
-            app.url = "https://%s" % app.hostname if app.hostname else False
+            app.url = f"https://{app.hostname}" if app.hostname else False
 
     # -- validation ---------------------------------------------------------
 

@@ -41,4 +41,4 @@ class KubernetesEnvironment(models.Model):
     @api.depends("name", "short")
     def _compute_display_name(self):
         for environment in self:
-            environment.display_name = "%s (%s)" % (environment.name, environment.short)
+            environment.display_name = f"{environment.name} ({environment.short})"

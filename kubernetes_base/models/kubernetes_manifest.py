@@ -107,7 +107,8 @@ class KubernetesManifest(models.Model):
         except KubernetesError as err:
             raise UserError(
                 _(
-                    "The manifest %(name)s could not be loaded from %(url)s: %(reason)s",
+                    "The manifest %(name)s could not be loaded from %(url)s: "
+                    "%(reason)s",
                     name=name or url,
                     url=url,
                     reason=err,

@@ -42,7 +42,7 @@ class KubernetesCase(TransactionCase):
         MemoryTransport.reset(self._memory_scope())
 
     def _memory_scope(self, company=None):
-        return "%s/%s" % (self.env.cr.dbname, (company or self.company).id)
+        return f"{self.env.cr.dbname}/{(company or self.company).id}"
 
     def _create_app(self, name="shop-int", **vals):
         return self.env["kubernetes.app"].create(

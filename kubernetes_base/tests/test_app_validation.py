@@ -115,7 +115,7 @@ class TestAppValidation(KubernetesCase):
 
     def test_namespace_name_rule(self):
         self.assertEqual(
-            self.namespace.name, "c%s-ada-lovelace-ag-int" % self.customer.id
+            self.namespace.name, f"c{self.customer.id}-ada-lovelace-ag-int"
         )
         again = self.env["kubernetes.namespace"]._get_or_create(
             self.customer, self.env_int, self.company

@@ -27,7 +27,7 @@ class TestComponentSelection(TransactionComponentRegistryCase):
             _needs_connection = False
 
             def _build_transport(self, settings):
-                return MemoryTransport("recording/%s" % self.collection.id)
+                return MemoryTransport(f"recording/{self.collection.id}")
 
         cls._build_components(cls, RecordingDeployer)
         cls.company_a = cls.env["res.company"].create(
@@ -65,7 +65,7 @@ class TestComponentSelection(TransactionComponentRegistryCase):
         MemoryTransport.reset()
 
     def _app(self, company, name):
-        customer = self.env["res.partner"].create({"name": "Customer of %s" % name})
+        customer = self.env["res.partner"].create({"name": f"Customer of {name}"})
         environment = self.env.ref("kubernetes_base.kubernetes_environment_prod")
         namespace = self.env["kubernetes.namespace"]._get_or_create(
             customer, environment, company
@@ -96,8 +96,8 @@ class TestComponentSelection(TransactionComponentRegistryCase):
             (app_a | app_b).next_attempt_date = "2000-01-01 00:00:00"
             self.env["kubernetes.app"]._cron_process()
         self.assertEqual((app_a.state, app_b.state), ("running", "running"))
-        recording = MemoryTransport("recording/%s" % self.company_b.id)
-        dry_run = MemoryTransport("%s/%s" % (self.env.cr.dbname, self.company_a.id))
+        recording = MemoryTransport(f"recording/{self.company_b.id}")
+        dry_run = MemoryTransport(f"{self.env.cr.dbname}/{self.company_a.id}")
         namespace_b = app_b.namespace_id.name
         namespace_a = app_a.namespace_id.name
         self.assertTrue(recording.get("apps/v1", "Deployment", namespace_b, "bravo"))

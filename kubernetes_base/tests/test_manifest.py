@@ -42,7 +42,7 @@ class TestManifest(KubernetesCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        cls.base_url = "http://127.0.0.1:%s" % cls.server.server_address[1]
+        cls.base_url = f"http://127.0.0.1:{cls.server.server_address[1]}"
         thread = threading.Thread(target=cls.server.serve_forever, daemon=True)
         thread.start()
         cls.addClassCleanup(cls.server.server_close)

@@ -90,7 +90,7 @@ class TestProvisioning(KubernetesCase):
             before[render.CHECKSUM_ANNOTATION], after[render.CHECKSUM_ANNOTATION]
         )
         config = self._memory().get(
-            "v1", "ConfigMap", app.namespace_id.name, "%s-config" % app.name
+            "v1", "ConfigMap", app.namespace_id.name, f"{app.name}-config"
         )
         self.assertEqual(config["data"]["PIP_INSTALL"], "fastapi\nkind: ClusterRole")
 
@@ -104,7 +104,7 @@ class TestProvisioning(KubernetesCase):
             "v1",
             "PersistentVolumeClaim",
             app.namespace_id.name,
-            "%s-filestore" % app.name,
+            f"{app.name}-filestore",
         )
         self.assertTrue(claim, "suspending keeps the data")
 

@@ -147,7 +147,7 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
         self.assertIn("bridge-app", text)
         self.assertIn("https://bridge-app.subscriptions.example.com", text)
         if "access_url" in app._fields:
-            self.assertIn('href="%s"' % app.access_url, text)
+            self.assertIn(f'href="{app.access_url}"', text)
 
     def test_detail_without_apps_has_no_app_section(self):
         self._login(self.user_a)
