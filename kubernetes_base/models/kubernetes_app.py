@@ -525,7 +525,7 @@ class KubernetesApp(models.Model):
             )
             self._post_step(_("Running at %(url)s.", url=self.url))
             _logger.info("app %s: running", self.name)
-            self._on_running(first_time)
+            self._run_hook(self._on_running, first_time)
             return
         if status.state in ("failed", "missing"):
             self._handle_failure("watch", status.message)
@@ -592,7 +592,7 @@ class KubernetesApp(models.Model):
             _("Deleted %(count)s objects from the cluster.", count=len(deleted))
         )
         _logger.info("app %s: deleted (%d objects)", self.name, len(deleted))
-        self._on_deleted()
+        self._run_hook(self._on_deleted)
 
     def _handle_retry(self, action, err):
         attempt = self.attempt_count + 1
@@ -667,6 +667,27 @@ class KubernetesApp(models.Model):
 
     # -- hooks --------------------------------------------------------------
 
+    def _run_hook(self, hook, *args):
+        """Run an extension hook in its own savepoint.
+
+        The cluster work is done when a hook runs: a failing hook (a mail
+        that cannot be rendered, say) is logged and noted on the app, and
+        leaves the app in the state the cluster reached.
+        """
+        try:
+            with self.env.cr.savepoint():
+                hook(*args)
+        except Exception:
+            _logger.exception(
+                "app %s: %s failed", self.name, getattr(hook, "__name__", hook)
+            )
+            self._post_step(
+                _(
+                    "A follow-up step failed after the cluster work; the server "
+                    "log has details."
+                )
+            )
+
     def _on_running(self, first_time):
         """Called when a rollout finished; ``first_time`` is True on the app's
         first run. Extension point for invitations and notifications."""
@@ -697,6 +718,11 @@ class KubernetesApp(models.Model):
             )
         return [(line.manifest_id.name, line.manifest_id.content) for line in lines]
 
+    def _get_admin_login(self):
+        """Return the login of the app's administrator, as the manifests
+        receive it in ``app.login``."""
+        return "admin"
+
     def _prepare_render_values(self, credentials):
         """Return the values the manifests are rendered with.
 
@@ -710,7 +736,7 @@ class KubernetesApp(models.Model):
                 "namespace": self.namespace_id.name,
                 "environment": self.environment_id.short,
                 "product": self.product_id.default_code or self.product_id.name,
-                "login": "admin",
+                "login": self._get_admin_login(),
             },
             "config": {
                 entry.key_id.key: entry.value_id.value for entry in self.config_map_ids

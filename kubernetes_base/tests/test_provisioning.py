@@ -269,3 +269,17 @@ class TestProvisioning(KubernetesCase):
         entry = app.config_map_ids[:1]
         with self.assertRaisesRegex(ValidationError, "null character"):
             entry.value = "bad\x00value"
+
+    def test_failing_hook_leaves_the_app_running(self):
+        app = self._create_app()
+        app.action_deploy()
+        self._process(app)
+        with (
+            mock.patch.object(
+                type(app), "_on_running", side_effect=RuntimeError("mail down")
+            ),
+            self.assertLogs(kubernetes_app.__name__, "ERROR"),
+        ):
+            self._process(app)
+        self.assertEqual(app.state, "running")
+        self.assertIn("follow-up step failed", app.message_ids[0].body)

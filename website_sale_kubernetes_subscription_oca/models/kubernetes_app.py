@@ -144,7 +144,7 @@ class KubernetesApp(models.Model):
     def _get_invitation_login(self):
         """Return the login the app's manifests give its administrator."""
         self.ensure_one()
-        return self._prepare_render_values({})["app"]["login"]
+        return self._get_admin_login()
 
     def _send_invitation(self):
         """Queue the invitation mail of the app, without its password.
