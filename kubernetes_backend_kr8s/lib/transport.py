@@ -59,9 +59,12 @@ _logger = logging.getLogger(__name__)
 
 
 def _remove_file(path):
+    """Remove the temporary file at ``path``, if it is still there."""
     try:
         os.unlink(path)
-    except FileNotFoundError:
+    # Already gone (removed by hand, or a temporary directory cleaned up):
+    # nothing is left to remove and nothing is worth logging.
+    except FileNotFoundError:  # pylint: disable=except-pass
         pass
 
 

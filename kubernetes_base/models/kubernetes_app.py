@@ -435,7 +435,10 @@ class KubernetesApp(models.Model):
                 continue
             app._process_pending()
             if not getattr(threading.current_thread(), "testing", False):
-                self.env.cr.commit()
+                # Each app's work is its own transaction: the cluster has already
+                # changed, so a later app's failure must not roll this one back,
+                # and the row lock is released for the next worker.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         return True
 
     def _try_lock(self):

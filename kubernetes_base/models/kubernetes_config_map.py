@@ -16,7 +16,7 @@ class KubernetesConfigMap(models.Model):
 
     sequence = fields.Integer(default=10)
     key_id = fields.Many2one(
-        "kubernetes.config.key", string="Key", required=True, ondelete="restrict"
+        "kubernetes.config.key", required=True, ondelete="restrict"
     )
     value_id = fields.Many2one(
         "kubernetes.config.value",

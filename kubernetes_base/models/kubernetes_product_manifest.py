@@ -18,7 +18,6 @@ class KubernetesProductManifest(models.Model):
     )
     manifest_id = fields.Many2one(
         "kubernetes.manifest",
-        string="Manifest",
         required=True,
         ondelete="restrict",
         index=True,

@@ -19,7 +19,6 @@ class ResCompany(models.Model):
 
     kubernetes_backend = fields.Selection(
         [("dry_run", "Dry run (no cluster)")],
-        string="Kubernetes Backend",
         default="dry_run",
         required=True,
         help="How apps of this company reach the cluster. Dry run renders and "
@@ -42,10 +41,9 @@ class ResCompany(models.Model):
         string="Verify TLS Certificate", default=True
     )
     kubernetes_timeout = fields.Integer(
-        string="Kubernetes Timeout", default=10, help="Seconds allowed for each call."
+        default=10, help="Seconds allowed for each call."
     )
     kubernetes_domain = fields.Char(
-        string="Kubernetes Domain",
         help="Apps are reached at <app name>.<domain>.",
     )
     kubernetes_tls_issuer = fields.Char(

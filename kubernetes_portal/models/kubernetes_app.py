@@ -45,7 +45,8 @@ class KubernetesApp(models.Model):
     # them from portal users, who may read their own apps.
     applied_objects = fields.Text(groups="kubernetes_base.group_kubernetes_user")
 
-    def _compute_access_url(self):
+    # A compute method assigns and returns nothing, as portal.mixin's does.
+    def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for app in self:
             app.access_url = f"/my/apps/{app.id}"
