@@ -120,7 +120,7 @@ class TestKubernetesApp(KubernetesPortalCase):
         self.assertTrue(any("new node tonight" in body for body in bodies))
         self.assertFalse(any("do not show" in body for body in bodies))
         changes = [change for entry in history for change in entry["changes"]]
-        self.assertIn(("State", "Running", "Queued"), changes)
+        self.assertIn(("Status", "Running", "Queued"), changes)
         self.assertEqual(
             history, sorted(history, key=lambda e: e["date"], reverse=True)
         )
