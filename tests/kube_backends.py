@@ -48,7 +48,7 @@ TRANSPORTS = {"api": ApiTransport, "kr8s": Kr8sTransport}
 def app_objects(name, namespace=NAMESPACE, config=None, secrets=None):
     """Return the rendered objects of app ``name``, as the deployer has them."""
     manifests = [
-        (manifest, (MANIFEST_DIR / (f"{manifest}.yaml")).read_text())
+        (manifest, (MANIFEST_DIR / (f"{manifest}.yaml.j2")).read_text())
         for manifest in MANIFESTS
     ]
     values = {

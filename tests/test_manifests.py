@@ -16,14 +16,14 @@ MANIFEST_DIR = (
 
 #: The shipped manifests in the order a product applies them.
 APPLY_ORDER = [
-    "namespace.yaml",
-    "secret.yaml",
-    "configmap.yaml",
-    "postgres.yaml",
-    "filestore.yaml",
-    "deployment.yaml",
-    "service.yaml",
-    "ingress.yaml",
+    "namespace.yaml.j2",
+    "secret.yaml.j2",
+    "configmap.yaml.j2",
+    "postgres.yaml.j2",
+    "filestore.yaml.j2",
+    "deployment.yaml.j2",
+    "service.yaml.j2",
+    "ingress.yaml.j2",
 ]
 
 ADMIN_PASSWORD = "Adm1nPassw0rdXyZabcdefGH"
@@ -82,7 +82,7 @@ def objects():
 
 
 def test_every_shipped_file_is_in_the_apply_order():
-    assert sorted(path.name for path in MANIFEST_DIR.glob("*.yaml")) == sorted(
+    assert sorted(path.name for path in MANIFEST_DIR.glob("*.yaml.j2")) == sorted(
         APPLY_ORDER
     )
 

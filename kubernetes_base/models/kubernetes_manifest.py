@@ -16,7 +16,7 @@ class KubernetesManifest(models.Model):
     The content is fetched once (on creation and by "Reload") and stored, so a
     deploy never depends on the URL being reachable. The URL is an ``http`` or
     ``https`` address, or the path of a file shipped in an addon, such as
-    ``kubernetes_base/data/manifests/deployment.yaml``.
+    ``kubernetes_base/data/manifests/deployment.yaml.j2``.
     """
 
     _name = "kubernetes.manifest"

@@ -55,7 +55,7 @@ class TestManifest(KubernetesCase):
 
     def test_load_shipped_file(self):
         manifest = self.env["kubernetes.manifest"].create(
-            {"name": "Service", "url": "kubernetes_base/data/manifests/service.yaml"}
+            {"name": "Service", "url": "kubernetes_base/data/manifests/service.yaml.j2"}
         )
         self.assertIn("kind: Service", manifest.content)
         self.assertTrue(manifest.loaded_date)
