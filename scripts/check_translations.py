@@ -6,7 +6,9 @@ EXPORT_DIR holds ``<addon>.pot`` files freshly exported by Odoo from a database
 where the addons are installed (scripts/test does that). For each addon, the
 German file ``<addon>/i18n/de.po`` must translate every string of the export
 (missing: absent, empty or fuzzy) and hold none that the export lacks
-(stale). With ``--update``, the templates ``<addon>/i18n/<addon>.pot`` are
+(stale). A string that stays the same in German ("Status", "URL") has an empty
+translation, as the OCA po checks want, and the translator comment
+``identical in German`` says it was not forgotten. With ``--update``, the templates ``<addon>/i18n/<addon>.pot`` are
 replaced by the exports and the German files are merged with them (new
 strings left empty), which is the way to start a translation.
 
@@ -20,6 +22,8 @@ import sys
 import polib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+#: Translator comment of a string that is the same in German.
+IDENTICAL = "identical in German"
 
 
 def _key(entry):
@@ -40,7 +44,9 @@ def check(export_dir, addon):
         entry = translated.get(key)
         if entry is None:
             problems.append(f"{addon}: missing: {key[1][:70]!r}")
-        elif not entry.msgstr.strip() or "fuzzy" in entry.flags:
+        elif "fuzzy" in entry.flags or not (
+            entry.msgstr.strip() or IDENTICAL in (entry.tcomment or "")
+        ):
             problems.append(f"{addon}: untranslated: {key[1][:70]!r}")
     for key in sorted(set(translated) - wanted):
         problems.append(f"{addon}: stale: {key[1][:70]!r}")
