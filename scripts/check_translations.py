@@ -8,9 +8,10 @@ German file ``<addon>/i18n/de.po`` must translate every string of the export
 (missing: absent, empty or fuzzy) and hold none that the export lacks
 (stale). A string that stays the same in German ("Status", "URL") has an empty
 translation, as the OCA po checks want, and the translator comment
-``identical in German`` says it was not forgotten. With ``--update``, the templates ``<addon>/i18n/<addon>.pot`` are
-replaced by the exports and the German files are merged with them (new
-strings left empty), which is the way to start a translation.
+``identical in German`` says it was not forgotten. With ``--update``, the
+templates ``<addon>/i18n/<addon>.pot`` are replaced by the exports and the
+German files are merged with them (new strings left empty), which is the way
+to start a translation.
 
 Prints one line per problem and a summary; exits 1 when any is found.
 """
