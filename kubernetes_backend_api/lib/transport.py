@@ -30,11 +30,9 @@ import json
 import logging
 import os
 import re
-import tempfile
 import urllib.parse
 import urllib.request
 import warnings
-import weakref
 
 import urllib3
 from kubernetes import client
@@ -48,6 +46,7 @@ from odoo.addons.kubernetes_base.lib.cluster import (
     label_selector,
     resource_info,
     unavailable,
+    write_ca_file,
 )
 from odoo.addons.kubernetes_base.lib.exceptions import (
     ConfigurationError,
@@ -93,16 +92,6 @@ def proxy_for(url):
     return proxy
 
 
-def _remove_file(path):
-    """Remove the temporary file at ``path``, if it is still there."""
-    try:
-        os.unlink(path)
-    # Already gone (removed by hand, or a temporary directory cleaned up):
-    # nothing is left to remove and nothing is worth logging.
-    except FileNotFoundError:  # pylint: disable=except-pass
-        pass
-
-
 class ApiTransport(Transport):
     """Talks to one cluster with the official client, for one company."""
 
@@ -136,12 +125,8 @@ class ApiTransport(Transport):
     def _write_ca(self, pem):
         """Write the CA certificate to a private file, removed on close or
         when the transport is collected."""
-        handle, path = tempfile.mkstemp(prefix="odoo-k8s-ca-", suffix=".pem")
-        with os.fdopen(handle, "w") as ca_file:
-            ca_file.write(pem)
-        self._ca_file = path
-        self._cleanup = weakref.finalize(self, _remove_file, path)
-        return path
+        self._ca_file, self._cleanup = write_ca_file(self, pem)
+        return self._ca_file
 
     def close(self):
         self._client.close()

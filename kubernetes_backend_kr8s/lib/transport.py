@@ -32,7 +32,6 @@ import json
 import logging
 import os
 import ssl
-import tempfile
 import threading
 import uuid
 import weakref
@@ -49,6 +48,7 @@ from odoo.addons.kubernetes_base.lib.cluster import (
     label_selector,
     resource_info,
     unavailable,
+    write_ca_file,
 )
 from odoo.addons.kubernetes_base.lib.exceptions import (
     ConfigurationError,
@@ -56,16 +56,6 @@ from odoo.addons.kubernetes_base.lib.exceptions import (
 )
 
 _logger = logging.getLogger(__name__)
-
-
-def _remove_file(path):
-    """Remove the temporary file at ``path``, if it is still there."""
-    try:
-        os.unlink(path)
-    # Already gone (removed by hand, or a temporary directory cleaned up):
-    # nothing is left to remove and nothing is worth logging.
-    except FileNotFoundError:  # pylint: disable=except-pass
-        pass
 
 
 def _close_loop(loop):
@@ -114,11 +104,7 @@ class Kr8sTransport(Transport):
 
     def _write_ca(self, pem):
         if self._ca_file is None:
-            handle, path = tempfile.mkstemp(prefix="odoo-k8s-ca-", suffix=".pem")
-            with os.fdopen(handle, "w") as ca_file:
-                ca_file.write(pem)
-            self._ca_file = path
-            self._cleanup_ca = weakref.finalize(self, _remove_file, path)
+            self._ca_file, self._cleanup_ca = write_ca_file(self, pem)
         return self._ca_file
 
     # The event loop

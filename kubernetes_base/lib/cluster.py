@@ -33,10 +33,13 @@ import dataclasses
 import datetime
 import itertools
 import json
+import os
 import re
+import tempfile
 import threading
 import urllib.parse
 import uuid
+import weakref
 
 from .exceptions import (
     ClusterUnavailableError,
@@ -435,6 +438,29 @@ def rolled_out_status(workload):
 
 
 # Transport -------------------------------------------------------------------
+
+
+def write_ca_file(owner, pem):
+    """Write a CA certificate to a private temporary file.
+
+    The clients take a CA as a file path. Returns ``(path, cleanup)``:
+    calling ``cleanup()`` removes the file, and it runs by itself when
+    ``owner`` is collected, so no certificate outlives its transport.
+    """
+    handle, path = tempfile.mkstemp(prefix="odoo-k8s-ca-", suffix=".pem")
+    with os.fdopen(handle, "w") as ca_file:
+        ca_file.write(pem)
+    return path, weakref.finalize(owner, _remove_file, path)
+
+
+def _remove_file(path):
+    """Remove the file at ``path``, if it is still there."""
+    try:
+        os.unlink(path)
+    # Already gone (removed by hand, or a temporary directory cleaned up):
+    # nothing is left to remove and nothing is worth logging.
+    except FileNotFoundError:  # pylint: disable=except-pass
+        pass
 
 
 class Transport(abc.ABC):
