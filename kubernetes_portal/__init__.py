@@ -1,3 +1,2 @@
-from . import components
 from . import controllers
 from . import models

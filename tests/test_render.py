@@ -1,6 +1,7 @@
 """Tests of the manifest renderer: quoting, errors, and what it enforces."""
 
 import copy
+import datetime
 import json
 import textwrap
 
@@ -707,6 +708,66 @@ def test_custom_kind_named_like_a_workload_is_left_alone():
     )
 
     assert "spec" not in obj
+
+
+def render_workloads():
+    """Render one object of every workload kind, and a Service."""
+    text = "---\n".join(
+        f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: w\nspec:\n{spec}"
+        for kind, (api_version, spec) in sorted(WORKLOADS.items())
+    )
+    return render_one(
+        text + "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: w\n"
+    )
+
+
+def test_restart_stamp_marks_deployments_statefulsets_and_daemonsets():
+    objects = render_workloads()
+    asked = datetime.datetime(2026, 12, 3, 21, 5, 9)
+
+    assert render.stamp_restart(objects, asked) == 3
+
+    stamped = {}
+    for obj in objects:
+        if obj["kind"] in WORKLOADS:
+            annotations = pod_template(obj)["metadata"]["annotations"]
+            stamped[obj["kind"]] = annotations.get(render.RESTARTED_AT_ANNOTATION)
+            assert render.CHECKSUM_ANNOTATION in annotations
+        assert render.RESTARTED_AT_ANNOTATION not in (
+            obj["metadata"].get("annotations") or {}
+        )
+    assert stamped == {
+        "CronJob": None,
+        "DaemonSet": "2026-12-03T21:05:09Z",
+        "Deployment": "2026-12-03T21:05:09Z",
+        "Job": None,
+        "StatefulSet": "2026-12-03T21:05:09Z",
+    }
+    deployment = next(obj for obj in objects if obj["kind"] == "Deployment")
+    assert pod_template(deployment)["metadata"]["annotations"]["keep"] == "me"
+
+
+def test_restart_stamp_is_the_same_for_the_same_time():
+    asked = datetime.datetime(2026, 12, 3, 21, 5, 9)
+    first, second = render_workloads(), render_workloads()
+
+    render.stamp_restart(first, asked)
+    render.stamp_restart(second, asked)
+
+    assert first == second
+    later = render_workloads()
+    render.stamp_restart(later, asked + datetime.timedelta(seconds=1))
+    assert later != first
+
+
+def test_restart_stamp_leaves_custom_kinds_alone():
+    (obj,) = render_one(
+        "apiVersion: example.com/v1\nkind: Deployment\nmetadata:\n  name: w\n"
+        "spec:\n  template: {}\n"
+    )
+
+    assert render.stamp_restart([obj], datetime.datetime(2026, 1, 1)) == 0
+    assert obj["spec"]["template"] == {}
 
 
 def test_secret_string_data_is_kept():

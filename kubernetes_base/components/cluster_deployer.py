@@ -62,6 +62,8 @@ class KubernetesClusterDeployer(AbstractComponent):
         values = app._prepare_render_values(credentials)
         labels = render.app_labels(app.name)
         rendered = render.render_objects(app._get_manifests(), values)
+        if app.restarted_at:
+            render.stamp_restart(rendered, app.restarted_at)
         secret = objects.credentials_secret(
             self._credentials_secret_name(app),
             app.namespace_id.name,

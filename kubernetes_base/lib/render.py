@@ -47,6 +47,12 @@ What the renderer enforces on the objects
     to a selector. The pod template also carries :data:`CHECKSUM_ANNOTATION`,
     so that a change of config or secrets rolls the pods.
 
+Restarts
+    :func:`stamp_restart` marks the pod templates of an app's Deployments,
+    StatefulSets and DaemonSets with the time a restart was asked, as
+    ``kubectl rollout restart`` does: a new time rolls the pods even when
+    nothing else changed, the same time on a later deploy rolls nothing.
+
 Errors are :class:`~.exceptions.RenderError` naming the manifest and a line:
 the template's line for Jinja errors, the rendered text's line for YAML and
 object errors (the two drift apart below a line that holds only a ``{% %}``
@@ -74,6 +80,13 @@ LABEL_INSTANCE = "app.kubernetes.io/instance"
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGED_BY = "odoo-kubernetes"
 CHECKSUM_ANNOTATION = "odoo-kubernetes/config-checksum"
+#: The annotation ``kubectl rollout restart`` sets on a pod template.
+RESTARTED_AT_ANNOTATION = "kubectl.kubernetes.io/restartedAt"
+#: Workloads whose pods roll on a template change, by (API group, kind); Jobs
+#: are left out, as their pod template cannot be changed.
+RESTARTABLE_KINDS = frozenset(
+    {("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet")}
+)
 
 #: Kinds that live outside any namespace and that a manifest may not create.
 #: The API server is the final judge for kinds not listed (custom resources):
@@ -174,6 +187,35 @@ def config_checksum(values):
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stamp_restart(objects, restarted_at):
+    """Stamp a restart time on the pod templates of the restartable workloads.
+
+    :param objects: rendered objects, as :func:`render_objects` returns them;
+        changed in place
+    :param restarted_at: the time the restart was asked, a
+        :class:`datetime.datetime` in UTC
+    :returns: the number of pod templates stamped
+    """
+    stamp = restarted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamped = 0
+    for obj in objects:
+        kind = (_api_group(obj["apiVersion"]), obj["kind"])
+        if kind not in RESTARTABLE_KINDS:
+            continue
+        template = obj
+        for key in POD_TEMPLATE_PATHS[kind]:
+            template = template.get(key) if isinstance(template, dict) else None
+        if not isinstance(template, dict):
+            continue
+        metadata = template.setdefault("metadata", {})
+        metadata["annotations"] = {
+            **(metadata.get("annotations") or {}),
+            RESTARTED_AT_ANNOTATION: stamp,
+        }
+        stamped += 1
+    return stamped
 
 
 def validate_template(content, manifest_name):

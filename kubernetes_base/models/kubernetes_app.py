@@ -125,6 +125,14 @@ class KubernetesApp(models.Model):
     )
     applied_date = fields.Datetime(readonly=True, copy=False)
     running_date = fields.Datetime(string="First running on", readonly=True, copy=False)
+    restarted_at = fields.Datetime(
+        string="Restart asked on",
+        readonly=True,
+        copy=False,
+        help="Stamped on the pod templates of the app's workloads, so that the "
+        "deploy following a restart rolls the pods even when nothing else "
+        "changed.",
+    )
 
     @api.depends("name", "company_id.kubernetes_domain")
     def _compute_hostname(self):
@@ -349,6 +357,21 @@ class KubernetesApp(models.Model):
         self._queue("delete")
         return True
 
+    def action_restart(self):
+        """Queue a deploy that replaces the apps' pods; returns True.
+
+        The time of the request, :attr:`restarted_at`, is stamped on the pod
+        templates by the deployer, so the cluster rolls the pods even when
+        neither the configuration nor the credentials changed.
+        """
+        self._check_action_allowed("restart", ("running", "failed"))
+        self.write({"restarted_at": fields.Datetime.now()})
+        for app in self:
+            app._post_step(_("Restart requested."))
+            _logger.info("app %s: restart requested", app.name)
+        self._queue("deploy", state="queued")
+        return True
+
     def action_rotate_credentials(self):
         """Queue a deploy with newly generated credentials; returns True."""
         self._check_action_allowed("deploy", ("running", "failed", "deploying"))
@@ -360,6 +383,7 @@ class KubernetesApp(models.Model):
     #: not undo a suspend or a delete, a suspend does not undo a delete.
     _BLOCKING_PENDING = {
         "deploy": ("suspend", "resume", "delete"),
+        "restart": ("suspend", "resume", "delete"),
         "suspend": ("delete",),
         "resume": ("delete",),
         "delete": (),
@@ -369,6 +393,10 @@ class KubernetesApp(models.Model):
         """Raise a UserError unless every app may be asked ``action`` now."""
         refusals = {
             "deploy": _("The app %(name)s is %(state)s: it cannot be deployed now."),
+            "restart": _(
+                "The app %(name)s is %(state)s: it can be restarted only when it is "
+                "running or failed."
+            ),
             "suspend": _("The app %(name)s is %(state)s: it cannot be suspended now."),
             "resume": _("The app %(name)s is %(state)s: it cannot be resumed now."),
             "delete": _(

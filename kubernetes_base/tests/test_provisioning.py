@@ -113,6 +113,60 @@ class TestProvisioning(KubernetesCase):
         self.assertEqual(app.state, "running")
         self.assertEqual(self._deployment(app)["spec"]["replicas"], 1)
 
+    def _pod_annotations(self, app):
+        """Return ``{kind: annotations of its pod template}`` of the app's
+        Deployment and StatefulSet, as the dry-run cluster holds them."""
+        memory = self._memory()
+        namespace = app.namespace_id.name
+        return {
+            kind: memory.get("apps/v1", kind, namespace, name)["spec"]["template"][
+                "metadata"
+            ]["annotations"]
+            for kind, name in (
+                ("Deployment", app.name),
+                ("StatefulSet", f"{app.name}-db"),
+            )
+        }
+
+    def test_restart_rolls_the_pods_once(self):
+        app = self._deploy()
+        credentials = self._credentials(app)
+        for annotations in self._pod_annotations(app).values():
+            self.assertNotIn(render.RESTARTED_AT_ANNOTATION, annotations)
+
+        app.action_restart()
+        self.assertEqual((app.state, app.pending_action), ("queued", "deploy"))
+        self.assertTrue(app.restarted_at)
+        self.assertIn("Restart requested.", app.message_ids.mapped("preview"))
+        self._process(app, runs=2)
+        self.assertEqual(app.state, "running")
+        stamp = app.restarted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        restarted = self._pod_annotations(app)
+        for annotations in restarted.values():
+            self.assertEqual(annotations[render.RESTARTED_AT_ANNOTATION], stamp)
+        self.assertEqual(self._credentials(app), credentials)
+
+        # A later deploy keeps the stamp, so it rolls nothing more.
+        app.action_redeploy()
+        self._process(app, runs=2)
+        self.assertEqual(self._pod_annotations(app), restarted)
+
+    def test_restart_refused_unless_running_or_failed(self):
+        app = self._create_app()
+        for state in ("draft", "queued", "deploying", "suspended", "deleted"):
+            app.write({"state": state})
+            with self.assertRaisesRegex(UserError, "only when it is running or failed"):
+                app.action_restart()
+            self.assertFalse(app.restarted_at)
+
+    def test_restart_does_not_undo_pending_suspend(self):
+        app = self._deploy()
+        app.action_suspend()
+        with self.assertRaisesRegex(UserError, "waiting for: Suspend"):
+            app.action_restart()
+        self.assertEqual(app.pending_action, "suspend")
+        self.assertFalse(app.restarted_at)
+
     def test_delete_spares_other_apps(self):
         app = self._deploy("first")
         other = self._deploy("second")

@@ -1,8 +1,8 @@
 """Kubernetes apps as the customer portal shows and changes them.
 
 The portal never talks to the cluster: every change goes through the same
-action methods as the backend (:meth:`action_redeploy`,
-:meth:`action_restart`), which only queue work for the provisioning cron.
+action methods as the backend (:meth:`action_restart`,
+:meth:`action_redeploy`), which only queue work for the provisioning cron.
 The ``_portal_*`` methods add the checks a customer is held to on top of the
 backend's, and are meant to be called on a sudoed record after the
 controller's access check.
@@ -18,8 +18,7 @@ from odoo.tools import is_html_empty
 
 _logger = logging.getLogger(__name__)
 
-#: States in which an app may be restarted, and redeployed or reconfigured by
-#: its customer.
+#: States in which a customer may restart, redeploy or reconfigure an app.
 CHANGE_STATES = ("running", "failed")
 #: Fields whose tracked changes the portal history shows.
 PORTAL_TRACKED_FIELDS = ("state",)
@@ -28,19 +27,11 @@ HISTORY_LIMIT = 50
 
 
 class KubernetesApp(models.Model):
-    """Kubernetes app, reachable from the customer portal and restartable."""
+    """Kubernetes app, reachable from the customer portal."""
 
     _name = "kubernetes.app"
     _inherit = ["kubernetes.app", "portal.mixin"]
 
-    restarted_at = fields.Datetime(
-        string="Restart asked on",
-        readonly=True,
-        copy=False,
-        help="Stamped on the pod templates of the app's workloads, so that the "
-        "deploy following a restart rolls the pods even when nothing else "
-        "changed.",
-    )
     # The applied ConfigMap holds the values of secret entries in clear: keep
     # them from portal users, who may read their own apps.
     applied_objects = fields.Text(groups="kubernetes_base.group_kubernetes_user")
@@ -53,30 +44,12 @@ class KubernetesApp(models.Model):
 
     # -- actions ------------------------------------------------------------
 
-    def action_restart(self):
-        """Queue a deploy that rolls the apps' pods; returns True.
-
-        The new :attr:`restarted_at` reaches the pod templates through the
-        deployer (see ``components/cluster_deployer.py``), so the cluster
-        replaces the pods even when neither the configuration nor the
-        credentials changed.
-        """
-        for app in self:
-            problem = app._get_change_problem()
-            if problem:
-                raise UserError(problem)
-        self.write({"restarted_at": fields.Datetime.now()})
-        for app in self:
-            app.message_post(body=_("Restart requested."))
-            _logger.info("app %s: restart requested", app.name)
-        return self.action_deploy()
-
     def _get_change_problem(self):
-        """Return why the app cannot be restarted, or changed by its customer,
-        now; an empty string when it can.
+        """Return why the customer cannot restart, redeploy or reconfigure the
+        app now; an empty string when they can.
 
-        Beside the state, no other work may wait: a redeploy queued over a
-        pending suspend or delete would replace it.
+        Stricter than the backend's own checks: no other work may wait, so a
+        customer never queues a deploy over work an operator asked for.
         """
         self.ensure_one()
         if self.pending_action:

@@ -1,67 +1,28 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests.common import tagged
 
-from odoo.addons.kubernetes_base.lib import secrets
-
-from ..components.cluster_deployer import RESTARTED_AT_ANNOTATION
 from .common import KubernetesPortalCase
 
 
 @tagged("post_install", "-at_install")
 class TestKubernetesApp(KubernetesPortalCase):
-    """The model side: access URL, restart and the portal's checks."""
+    """The model side: access URL, the portal's checks and history."""
 
     def test_access_url(self):
         self.assertEqual(self.app_a.access_url, f"/my/apps/{self.app_a.id}")
 
-    def test_restart_queues_a_deploy(self):
-        self.app_a.action_restart()
+    def test_portal_restart_queues_a_deploy(self):
+        self.app_a._portal_restart()
         self.assertQueued(self.app_a)
         self.assertTrue(self.app_a.restarted_at)
 
-    def test_restart_refused_unless_running_or_failed(self):
-        for state in ("draft", "queued", "deploying", "suspended", "deleted"):
-            self.app_a.write({"state": state})
-            with self.assertRaisesRegex(UserError, "only when it is running or failed"):
-                self.app_a.action_restart()
-            self.assertFalse(self.app_a.restarted_at)
-
-    def test_restart_keeps_pending_work(self):
-        self.app_a.action_suspend()
+    def test_portal_restart_keeps_any_pending_work(self):
+        # The backend lets a restart join a pending deploy; a customer waits.
+        self.app_a.action_redeploy()
+        self.app_a.write({"state": "running"})
         with self.assertRaisesRegex(UserError, "has work waiting"):
-            self.app_a.action_restart()
-        self.assertEqual(self.app_a.pending_action, "suspend")
-
-    def _render(self, app):
-        with self.company._kubernetes_deployer() as deployer:
-            return deployer._render(app, secrets.generate_credentials())
-
-    def _pod_annotations(self, rendered):
-        """Return ``{kind: annotations of its pod template}`` of the workloads."""
-        return {
-            obj["kind"]: obj["spec"]["template"]["metadata"].get("annotations", {})
-            for obj in rendered
-            if obj["kind"] in ("Deployment", "StatefulSet")
-        }
-
-    def test_restart_rolls_the_pods(self):
-        before = self._pod_annotations(self._render(self.app_a))
-        self.assertEqual(set(before), {"Deployment", "StatefulSet"})
-        for annotations in before.values():
-            self.assertNotIn(RESTARTED_AT_ANNOTATION, annotations)
-
-        self.app_a.action_restart()
-        after = self._pod_annotations(self._render(self.app_a))
-        stamp = self.app_a.restarted_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for annotations in after.values():
-            self.assertEqual(annotations[RESTARTED_AT_ANNOTATION], stamp)
-        # The stamp stays on later deploys, so they roll nothing more.
-        again = self._pod_annotations(self._render(self.app_a))
-        for kind, annotations in again.items():
-            self.assertEqual(
-                annotations[RESTARTED_AT_ANNOTATION],
-                after[kind][RESTARTED_AT_ANNOTATION],
-            )
+            self.app_a._portal_restart()
+        self.assertFalse(self.app_a.restarted_at)
 
     def test_portal_checks(self):
         self.assertTrue(self.app_a._portal_can_act())
