@@ -341,6 +341,53 @@ class SaleOrderLine(models.Model):
             subscription.id,
         )
 
+    def _needs_new_app_name(self):
+        """Whether the customer may name this line's app again: the order is
+        confirmed and paid for, and its app could not be created."""
+        self.ensure_one()
+        order = self.order_id
+        return bool(
+            self.is_kubernetes_app_line
+            and order.state == "sale"
+            and not order.order_subscription_id
+            and self.kubernetes_app_error
+            and not self.sudo().kubernetes_app_ids
+        )
+
+    def _rename_and_create_app(self, name):
+        """Give this line's app the new ``name`` its customer chose, and
+        create the app.
+
+        The name is checked first: a refused name changes nothing. It can
+        still be lost to a concurrent order between the check and the
+        creation, as at confirmation: the line then keeps the new name and the
+        reason in ``kubernetes_app_error``.
+
+        :param str name: the name as the customer typed it
+        :returns: the app created, or an empty recordset when the creation
+            failed
+        :raises UserError: the line needs no new name, or ``name`` is refused
+        """
+        self.ensure_one()
+        if not self._needs_new_app_name():
+            raise UserError(_("This order line needs no new app name."))
+        name = self._normalize_app_name(name)
+        problem = self._get_app_name_problem(name)
+        if problem:
+            raise UserError(problem)
+
+        old_name = self.app_name
+        self.app_name = name
+        self.order_id.message_post(
+            body=_(
+                "The customer chose the app name %(name)s instead of %(old)s.",
+                name=name,
+                old=old_name or "-",
+            )
+        )
+        self.order_id._create_kubernetes_apps()
+        return self.sudo().kubernetes_app_ids[:1]
+
     def _set_kubernetes_app_error(self, reason):
         """Record why the line's app was not created, free its name and ask
         the salesperson to settle it."""

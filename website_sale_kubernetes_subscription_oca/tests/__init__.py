@@ -4,3 +4,4 @@ from . import test_invitation
 from . import test_lifecycle
 from . import test_checkout
 from . import test_tour
+from . import test_portal_app_name
