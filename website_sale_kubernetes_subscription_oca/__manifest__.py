@@ -14,10 +14,12 @@
     "depends": ["website_sale", "kubernetes_base", "subscription_oca", "payment_demo"],
     "data": [
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/website_sale_kubernetes_subscription_oca_templates.xml",
         "views/kubernetes_app_views.xml",
         "views/sale_order_views.xml",
         "views/sale_subscription_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/website_sale_kubernetes_subscription_oca_demo.xml"],
     "assets": {

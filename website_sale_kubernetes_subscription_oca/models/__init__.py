@@ -6,3 +6,6 @@ from . import sale_subscription
 from . import mail_mail
 from . import payment_transaction
 from . import website
+from . import res_company
+from . import res_config_settings
+from . import account_move

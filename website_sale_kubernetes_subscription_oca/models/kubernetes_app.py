@@ -255,12 +255,16 @@ class KubernetesApp(models.Model):
 
     # -- subscription lifecycle --------------------------------------------
 
-    def _suspend_for_subscription(self, subscription):
+    def _suspend_for_subscription(self, subscription, reason):
         """Queue a suspend of the apps that run or are on their way to run.
 
         Apps in another state are left alone and the skip is noted; nothing
         here raises, so a subscription change never fails because of an app.
-        Returns the apps queued.
+
+        :param subscription: the ``sale.subscription`` that stopped
+        :param str reason: why, in words, as the notes on the app and the
+            subscription begin
+        :returns: the apps queued
         """
         queued = self.browse()
         for app in self:
@@ -271,9 +275,8 @@ class KubernetesApp(models.Model):
                 app._note_lifecycle_skip(
                     subscription,
                     _(
-                        "Subscription %(subscription)s is closed: app %(app)s is "
-                        "%(state)s, nothing to suspend.",
-                        subscription=subscription.display_name,
+                        "%(reason)s: app %(app)s is %(state)s, nothing to suspend.",
+                        reason=reason,
                         app=app.name,
                         state=app._get_state_label(),
                     ),
@@ -284,17 +287,21 @@ class KubernetesApp(models.Model):
             app._note_lifecycle(
                 subscription,
                 _(
-                    "Subscription %(subscription)s is closed: suspend of app "
-                    "%(app)s queued, its data is kept.",
-                    subscription=subscription.display_name,
+                    "%(reason)s: suspend of app %(app)s queued, its data is kept.",
+                    reason=reason,
                     app=app.name,
                 ),
             )
         return queued
 
-    def _resume_for_subscription(self, subscription):
+    def _resume_for_subscription(self, subscription, reason):
         """Queue a resume of the suspended apps, or a deploy of those never
-        applied; returns the apps queued. Other apps are left alone."""
+        applied. Other apps are left alone.
+
+        :param subscription: the ``sale.subscription`` that runs again
+        :param str reason: why, in words, as the notes begin
+        :returns: the apps queued
+        """
         queued = self.browse()
         for app in self:
             to_resume = app.state == "suspended" or (
@@ -304,9 +311,8 @@ class KubernetesApp(models.Model):
                 app._note_lifecycle_skip(
                     subscription,
                     _(
-                        "Subscription %(subscription)s is running again: app %(app)s "
-                        "is %(state)s, nothing to resume.",
-                        subscription=subscription.display_name,
+                        "%(reason)s: app %(app)s is %(state)s, nothing to resume.",
+                        reason=reason,
                         app=app.name,
                         state=app._get_state_label(),
                     ),
@@ -320,9 +326,8 @@ class KubernetesApp(models.Model):
             app._note_lifecycle(
                 subscription,
                 _(
-                    "Subscription %(subscription)s is running again: resume of app "
-                    "%(app)s queued.",
-                    subscription=subscription.display_name,
+                    "%(reason)s: resume of app %(app)s queued.",
+                    reason=reason,
                     app=app.name,
                 ),
             )

@@ -5,3 +5,4 @@ from . import test_lifecycle
 from . import test_checkout
 from . import test_tour
 from . import test_portal_app_name
+from . import test_unpaid
