@@ -7,9 +7,11 @@ operator saves or reloads it. Nothing here imports Odoo.
 
 Template values
     ``app`` (``name``, ``hostname``, ``namespace``, ``environment``,
-    ``product``, ``login``), ``config`` (the app's config entries, key to
-    value), ``secrets`` (``admin_password``, ``db_password``) and ``company``
-    (``domain``, ``tls_issuer``). Every one is a string. A missing key is an
+    ``product``, ``login``), ``config`` (the app's config entries whose key is
+    not secret, key to value), ``secret_config`` (the entries whose key is
+    secret, for a Secret rather than a ConfigMap), ``secrets``
+    (``admin_password``, ``db_password``) and ``company`` (``domain``,
+    ``tls_issuer``). Every one is a string. A missing key is an
     error, so optional config entries are read with
     ``config.get("REVISION") or "18.0"``.
 
@@ -183,6 +185,7 @@ def config_checksum(values):
     """
     payload = {
         "config": dict(values.get("config") or {}),
+        "secret_config": dict(values.get("secret_config") or {}),
         "secrets": dict(values.get("secrets") or {}),
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
@@ -245,7 +248,9 @@ def render_objects(manifests, values):
     app = context["app"]
     checksum = config_checksum(values)
     secret_values = [
-        value for value in context["secrets"].values() if isinstance(value, str)
+        value
+        for value in (*context["secrets"].values(), *context["secret_config"].values())
+        if isinstance(value, str)
     ]
 
     objects = []
@@ -278,6 +283,7 @@ def _template_context(values):
     context = {
         "app": dict(values.get("app") or {}),
         "config": dict(values.get("config") or {}),
+        "secret_config": dict(values.get("secret_config") or {}),
         "secrets": dict(values.get("secrets") or {}),
         "company": dict(values.get("company") or {}),
     }

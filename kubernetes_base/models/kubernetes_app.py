@@ -125,6 +125,11 @@ class KubernetesApp(models.Model):
     )
     applied_date = fields.Datetime(readonly=True, copy=False)
     running_date = fields.Datetime(string="First running on", readonly=True, copy=False)
+    suspend_reason = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Why the app was suspended, in words its customer may read.",
+    )
     restarted_at = fields.Datetime(
         string="Restart asked on",
         readonly=True,
@@ -336,12 +341,16 @@ class KubernetesApp(models.Model):
         """Queue a new deploy of running apps; returns True."""
         return self.action_deploy()
 
-    def action_suspend(self):
-        """Queue scaling the apps to zero, keeping their data; returns True."""
+    def action_suspend(self, reason=None):
+        """Queue scaling the apps to zero, keeping their data; returns True.
+
+        :param str reason: why, in words the customer may read; kept on the
+            app until it runs again
+        """
         self._check_action_allowed(
             "suspend", ("queued", "deploying", "running", "failed")
         )
-        self._queue("suspend")
+        self._queue_suspend(reason)
         return True
 
     def action_resume(self):
@@ -423,6 +432,16 @@ class KubernetesApp(models.Model):
                         pending=pending_labels[app.pending_action],
                     )
                 )
+
+    def _queue_suspend(self, reason=None):
+        """Queue a suspend without the checks of :meth:`action_suspend`.
+
+        For callers that decide themselves which apps to suspend, such as a
+        closed subscription. A pending credential rotation survives it: the
+        resume that follows deploys the new credentials.
+        """
+        self._queue("suspend")
+        self.write({"suspend_reason": reason or False})
 
     def _queue(self, action, state=None):
         """Record ``action`` as the apps' pending work and wake the cron."""
@@ -551,6 +570,7 @@ class KubernetesApp(models.Model):
                     "pending_action": False,
                     "status_message": status.message or _("Ready."),
                     "last_error": False,
+                    "suspend_reason": False,
                     "running_date": self.running_date or fields.Datetime.now(),
                 }
             )
@@ -594,6 +614,11 @@ class KubernetesApp(models.Model):
         _logger.info("app %s: suspended", self.name)
 
     def _run_resume(self, deployer):
+        if self.rotate_credentials:
+            # A rotation asked before the suspend: the deploy brings the new
+            # credentials and the replicas of the manifests back at once.
+            self._run_deploy(deployer)
+            return
         deployer.resume(self)
         now = fields.Datetime.now()
         self.write(
@@ -770,7 +795,14 @@ class KubernetesApp(models.Model):
                 "login": self._get_admin_login(),
             },
             "config": {
-                entry.key_id.key: entry.value_id.value for entry in self.config_map_ids
+                entry.key_id.key: entry.value_id.value
+                for entry in self.config_map_ids
+                if not entry.is_secret
+            },
+            "secret_config": {
+                entry.key_id.key: entry.value_id.value
+                for entry in self.config_map_ids
+                if entry.is_secret
             },
             "secrets": dict(credentials),
             "company": {
