@@ -87,6 +87,17 @@ HOSTILE_VALUES = [
     "\ufeffbom",
     "bell\x07nul\x00del\x7f",
     "x" * 1000,
+    "1e3",
+    "#comment",
+    "[a]",
+    "{a: b}",
+    "%TAG ! tag:evil.example,2000:",
+    "v, kind: ClusterRole",
+    " #x",
+    "\ue000",
+    "\ue001",
+    "\ue0000\ue001",
+    "x\ue0001\ue001y",
 ]
 
 
@@ -110,6 +121,21 @@ INJECTION_MANIFEST = """
       VALUE: {{ config.VALUE }}
       SECRET: {{ secrets.db_password }}
       LIST: {{ [config.VALUE, "fixed"] }}
+      {% if config.VALUE is string %}
+      IF: {{ config.VALUE }}
+      {% endif %}
+      INLINE_IF: [{% if false %}none{% else %}{{ config.VALUE }}{% endif %}]
+      {% set copy = config.VALUE %}
+      SET: {{ copy }}
+      LOOP: [
+        {% for item in [config.VALUE, "x"] %}
+        {{ item }}{# a comment #},
+        {% endfor %}
+      ]
+    looped:
+    {% for item in [config.VALUE, "fixed"] %}
+      - {{ item }}
+    {% endfor %}
     keyed:
       {{ config.VALUE }}: fixed
     ---
@@ -168,6 +194,10 @@ def test_inserted_value_arrives_unchanged(yaml_loader, value):
     assert config_map["data"]["VALUE"] == value
     assert config_map["data"]["SECRET"] == value
     assert config_map["data"]["LIST"] == [value, "fixed"]
+    assert config_map["data"]["IF"] == config_map["data"]["SET"] == value
+    assert config_map["data"]["INLINE_IF"] == [value]
+    assert config_map["data"]["LOOP"] == [value, "x"]
+    assert config_map["looped"] == [value, "fixed"]
     assert config_map["metadata"]["annotations"] == {"note": value}
     assert keyed == {value: "fixed"}
     container = deployment["spec"]["template"]["spec"]["containers"][0]
@@ -365,6 +395,22 @@ def test_error_messages_mask_secret_values():
     assert "********" in str(info.value)
 
 
+def test_object_errors_mask_secret_values():
+    values = make_values(
+        secrets={"admin_password": "AdminPassw0rd", "db_password": "TopSecret123"}
+    )
+    content = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ secrets.db_password }}\n"
+    )
+
+    with pytest.raises(RenderError) as info:
+        render.render_objects([("a.yaml", content), ("b.yaml", content)], values)
+
+    assert "twice" in str(info.value)
+    assert "TopSecret123" not in str(info.value)
+    assert (info.value.manifest, info.value.line) == ("b.yaml", 1)
+
+
 def test_python_error_in_template_is_a_render_error():
     with pytest.raises(RenderError) as info:
         render_one(
@@ -420,6 +466,13 @@ def test_expression_glued_to_text_is_refused(line):
         "items:\n    - {{ app.name }}",
         "name: {{ app.name }} # trailing comment",
         "raw: {% raw %}x{{ not_rendered }}y{% endraw %}",
+        "a: {% if true %}{{ app.name }}{% else %}fixed{% endif %}",
+        "a: {% if false %}fixed{% elif true %}{{ app.name }}{% endif %}",
+        "a: {# why #}{{ app.name }} {# note #}",
+        "a: [{% for n in [1, 2] %}{{ n }}, {% endfor %}]",
+        "{% set n = app.name ~ '-x' %}a: {{ n }}",
+        "{% macro m() %}text{% endmacro %}a: {{ m() }}",
+        "a: |-\n    {{ app.name }}",
     ],
 )
 def test_whole_scalar_expressions_are_accepted(line):
@@ -440,6 +493,213 @@ def test_validate_template_reports_syntax_line():
 
     assert info.value.manifest == "loop.yaml"
     assert info.value.line == 3
+
+
+# -- Misplaced expressions, through tags, comments and whitespace control --------
+
+BYPASS_HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+
+#: Templates whose expression does not stand for a whole value, or whose output
+#: is captured or rewritten. Each body starts on line 6 and comes with the line
+#: the template check refuses (None: only the rendered text shows the fault)
+#: and the line the check at rendering reports on its own: the rendered text's,
+#: or the template's for an output that never reached the text (None: a filter
+#: block, which cannot reach the value, so that the value arrives unchanged).
+BYPASSES = [
+    pytest.param(
+        "  b: {a: x{% if true %}{{ config.VALUE }}{% endif %}}\n", 6, 6, id="if"
+    ),
+    pytest.param(
+        "  a: abc{% raw %}{% endraw %}{{ config.VALUE }}\n", 6, 6, id="empty-raw"
+    ),
+    pytest.param(
+        "  a: x{% for i in [1] %}{{ config.VALUE }}{% endfor %}\n", 6, 6, id="for"
+    ),
+    pytest.param("  a: x{# note #}{{ config.VALUE }}\n", 6, 6, id="comment-before"),
+    pytest.param("  a: {{ config.VALUE }}{# note #}y\n", 6, 6, id="comment-after"),
+    pytest.param(
+        "  a: {% if true %}{{ config.VALUE }}{% endif %}x\n", 6, 6, id="text-after-if"
+    ),
+    pytest.param(
+        "  a: {{ config.VALUE }}{% if true %}{{ config.VALUE }}{% endif %}\n",
+        6,
+        6,
+        id="two-expressions",
+    ),
+    pytest.param(
+        "  a: x {%- if true %}{{ config.VALUE }}{% endif %}\n", 6, 6, id="strip-before"
+    ),
+    pytest.param(
+        "  a: {{ config.VALUE }} {%- if true %}x{% endif %}\n", 6, 6, id="strip-after"
+    ),
+    pytest.param(
+        "  a: x{% if true -%}\n      {{ config.VALUE }}{% endif %}\n",
+        7,
+        6,
+        id="strip-newline",
+    ),
+    pytest.param(
+        "  a: {% filter replace('\"', '') %}{{ config.VALUE }}{% endfilter %}\n",
+        6,
+        None,
+        id="filter",
+    ),
+    pytest.param(
+        "{% filter upper %}{% filter replace('\"', '') %}\n"
+        "  a: {{ config.VALUE }}\n"
+        "{% endfilter %}{% endfilter %}\n",
+        7,
+        None,
+        id="nested-filters",
+    ),
+    pytest.param(
+        "{% set s %}{{ config.VALUE }}{% endset %}\n  a: {{ s }}\n",
+        6,
+        6,
+        id="set-block",
+    ),
+    pytest.param(
+        "{% set s | trim %}\n{{ config.VALUE }}\n{% endset %}\n  a: {{ s }}\n",
+        7,
+        7,
+        id="set-block-filtered",
+    ),
+    pytest.param(
+        "  a: x{% if false %}{% elif true %}{{ config.VALUE }}{% endif %}\n",
+        None,
+        6,
+        id="elif",
+    ),
+    pytest.param(
+        "  a: x{% if false %}{% else %}{{ config.VALUE }}{% endif %}\n",
+        None,
+        6,
+        id="else",
+    ),
+    pytest.param(
+        "  a: [{% for i in [1, 2] %}{{ config.VALUE }}{% endfor %}]\n",
+        None,
+        6,
+        id="loop-glues-itself",
+    ),
+    pytest.param(
+        "{% macro m(x) %}{{ x }}{% endmacro %}\n  a: {{ m(config.VALUE) }}\n",
+        None,
+        6,
+        id="macro",
+    ),
+    pytest.param(
+        "{% macro m(x) %}{{ x }}{% if caller %}{% endif %}{% endmacro %}\n"
+        "  a: x{% call m(config.VALUE) %}{% endcall %}\n",
+        None,
+        6,
+        id="call-after-text",
+    ),
+    pytest.param(
+        "{% macro m() %}{{ caller() }}{% endmacro %}\n"
+        "  a: {% call m() %}{{ config.VALUE }}{% endcall %}\n",
+        None,
+        7,
+        id="call-body",
+    ),
+    pytest.param(
+        '  a: "x\n    {{ config.VALUE }} y"\n', None, 7, id="multi-line-quoted"
+    ),
+    pytest.param("  a: |\n    {{ config.VALUE }}\n", None, 7, id="block-scalar"),
+]
+
+#: Values that would add a key or cut a value short if they reached the YAML.
+BYPASS_VALUES = ["v, kind: ClusterRole", " #x", "x\nkind: ClusterRole"]
+
+
+@pytest.fixture
+def without_template_check(monkeypatch):
+    """Turn the template check off, to try the check of the rendered text alone."""
+    render._compile.cache_clear()
+    monkeypatch.setattr(render, "_check_whole_scalars", lambda content: None)
+    yield
+    render._compile.cache_clear()
+
+
+def render_bypass(body, value):
+    """Render the bypass template ``body`` with ``value`` as config entry."""
+    return render.render_objects(
+        [("bypass.yaml", BYPASS_HEAD + body)], make_values(config={"VALUE": value})
+    )
+
+
+@pytest.mark.parametrize("value", BYPASS_VALUES, ids=value_id)
+@pytest.mark.parametrize("body, template_line, text_line", BYPASSES)
+def test_misplaced_expression_is_refused(body, template_line, text_line, value):
+    with pytest.raises(RenderError) as info:
+        render_bypass(body, value)
+
+    assert info.value.manifest == "bypass.yaml"
+    assert info.value.line == (template_line or text_line)
+
+
+@pytest.mark.parametrize("body, template_line, text_line", BYPASSES)
+def test_template_check_refuses_what_the_template_shows(body, template_line, text_line):
+    if template_line is None:
+        render.validate_template(BYPASS_HEAD + body, "bypass.yaml")
+        return
+    with pytest.raises(RenderError) as info:
+        render.validate_template(BYPASS_HEAD + body, "bypass.yaml")
+
+    assert (info.value.manifest, info.value.line) == ("bypass.yaml", template_line)
+
+
+@pytest.mark.parametrize("value", BYPASS_VALUES, ids=value_id)
+@pytest.mark.parametrize("body, template_line, text_line", BYPASSES)
+def test_rendered_text_check_alone_keeps_values_whole(
+    without_template_check, body, template_line, text_line, value
+):
+    if text_line is None:
+        (obj,) = render_bypass(body, value)
+        assert list(obj["data"].values()) == [value]
+        return
+    with pytest.raises(RenderError) as info:
+        render_bypass(body, value)
+
+    assert (info.value.manifest, info.value.line) == ("bypass.yaml", text_line)
+    assert "whole YAML value" in str(info.value) or "did not reach" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body, line",
+    [
+        ("  a: {{ config.VALUE }}\n  b: \ue0000\ue001\n", 7),
+        ('  a: {{ config.VALUE }}\n  b: "\\ue0000\\ue001"\n', 7),
+        ('\n\n  b: "\\U0000E001"\n', 8),
+        ('  b: {{ "\\ue000" }}\n', 6),
+    ],
+)
+def test_placeholder_characters_in_a_template_are_refused(body, line):
+    content = BYPASS_HEAD + body
+
+    with pytest.raises(RenderError) as info:
+        render.validate_template(content, "private.yaml")
+    assert (info.value.manifest, info.value.line) == ("private.yaml", line)
+    assert "U+E000" in str(info.value)
+    with pytest.raises(RenderError) as info:
+        render.render_objects([("private.yaml", content)], make_values())
+    assert (info.value.manifest, info.value.line) == ("private.yaml", line)
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_forged_placeholder_is_refused(count):
+    body = (
+        "  a: {{ config.VALUE }}\n" * count
+        + '{% filter replace("y", "%c0%c" | format(57344, 57345)) %}\n'
+        + "  b: y\n"
+        + "{% endfilter %}\n"
+    )
+
+    with pytest.raises(RenderError) as info:
+        render_bypass(body, "v")
+
+    assert (info.value.manifest, info.value.line) == ("bypass.yaml", 6 + count)
+    assert "did not reach" in str(info.value)
 
 
 # -- YAML and object checks ------------------------------------------------------

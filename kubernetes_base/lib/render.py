@@ -15,19 +15,34 @@ Template values
     error, so optional config entries are read with
     ``config.get("REVISION") or "18.0"``.
 
-Every inserted value is one YAML scalar
-    The output of each ``{{ expression }}`` is serialised as a YAML
-    double-quoted scalar (strings), a plain number, ``true``/``false``/``null``,
-    or a flow collection (dicts and lists). A value typed by a user therefore
-    arrives as that exact string and can never add a key, a document or an
-    alias, whatever it contains. The consequence for template authors: an
-    expression must stand for a whole scalar, never for part of one. Write
-    concatenation inside the expression, ``name: {{ app.name ~ "-config" }}``
-    and ``image: {{ "odoo:" ~ tag }}``, never ``{{ app.name }}-config`` or
-    ``"{{ app.name }}"``; :func:`validate_template` refuses an expression
-    glued to other text. ``| tojson`` and ``| safe`` are not needed and do
-    not bypass the quoting. Inside a block scalar (``|``) the quotes stay part
-    of the text, so do not insert values there.
+Every inserted value stays one value
+    The output of an ``{{ expression }}`` never enters the YAML text. The
+    renderer writes a placeholder there (a number between two private-use
+    characters, which a template may not contain), parses the YAML, and puts
+    the value itself in the placeholder's place in the parsed objects. A value
+    typed by a user therefore arrives as that exact string (or number,
+    boolean, null, mapping or list, as the expression returns it) and can
+    never add a key, a document or an alias, whatever it contains.
+
+    The consequence for template authors: an expression must stand for a
+    whole YAML value, never for part of one. Write concatenation inside the
+    expression, ``name: {{ app.name ~ "-config" }}`` and
+    ``image: {{ "odoo:" ~ tag }}``, never ``{{ app.name }}-config`` or
+    ``"{{ app.name }}"``. ``| tojson`` and ``| safe`` are not needed. Two
+    checks enforce this:
+
+    * :func:`validate_template` reads the template and refuses an expression
+      glued to other text, looking past tags and comments to the nearest text
+      on each side; an expression inside a ``{% filter %}`` block (the filter
+      would not reach the value); and one inside a ``{% set %}`` block (its
+      output would be captured instead of written).
+    * Rendering checks the output, whatever tags, loops, macros or whitespace
+      control produced it: every placeholder must reach the text once and in
+      order, and every placeholder the YAML reads must be a whole scalar, not
+      part of a longer one, of a quoted string or of a block scalar (one in a
+      comment goes with the comment). So an expression cannot sit in a macro
+      called inside ``{{ }}`` either: the macro's text would be inserted as
+      one string, and the outputs of its own expressions would be lost.
 
 The environment
     A Jinja2 :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` (templates
@@ -56,19 +71,21 @@ Restarts
     nothing else changed, the same time on a later deploy rolls nothing.
 
 Errors are :class:`~.exceptions.RenderError` naming the manifest and a line:
-the template's line for Jinja errors, the rendered text's line for YAML and
-object errors (the two drift apart below a line that holds only a ``{% %}``
-tag, which renders to nothing, and inside loops). Secret values are masked in
-every message.
+the template's line for Jinja errors and for an expression whose output never
+reached the text; the rendered text's line for YAML and object errors and for
+an expression that is part of a longer value (the two drift apart below a line
+that holds only a ``{% %}`` tag, which renders to nothing, and inside loops).
+Secret values are masked in every message.
 """
 
+import contextvars
 import datetime
 import functools
 import hashlib
 import json
 import logging
-import math
 import re
+import sys
 
 import jinja2
 import yaml
@@ -152,24 +169,59 @@ _MASK = "********"
 #: (about ten times faster), else in Python; both read YAML 1.1 alike.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-# Characters a double-quoted YAML scalar cannot hold as they are: the quote
-# and the backslash, control characters, the YAML 1.1 line breaks (NEL, LS,
-# PS), the byte order mark, surrogates and the two non-characters.
-_UNSAFE_CHAR = re.compile(
-    r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]'
-)
-_SHORT_ESCAPES = {
-    "\\": "\\\\",
-    '"': '\\"',
-    "\0": "\\0",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\r": "\\r",
-}
+# An expression's output in the rendered text: its number between two characters
+# of Unicode's private use area, which a template may not contain.
+_OPEN = "\ue000"
+_CLOSE = "\ue001"
+_PLACEHOLDER = re.compile(f"{_OPEN}([0-9]+){_CLOSE}")
+# Those characters, or their escapes in YAML or in Jinja strings, in a template.
+_PRIVATE = re.compile(f"[{_OPEN}{_CLOSE}]" + r"|\\(?:u|U0000)[eE]00[01]")
 
 # After and before an expression, only what may surround a whole YAML scalar.
 _ALLOWED_BEFORE = frozenset(" \t\r\n[{,")
 _ALLOWED_AFTER = frozenset(" \t\r\n]},:")
+
+# Tags the template check looks through to find an expression's neighbours:
+# they write nothing, and the text on their far side can end up next to the
+# expression. At any other tag (else, elif, macro, call, filter, a set block)
+# it stops, and leaves the question to the check of the rendered text.
+_TRANSPARENT_TAGS = frozenset(
+    {
+        "if",
+        "endif",
+        "for",
+        "endfor",
+        "with",
+        "endwith",
+        "autoescape",
+        "endautoescape",
+        "block",
+        "endblock",
+        "set",
+    }
+)
+
+_GLUED = (
+    "an expression must be a whole YAML value: write the text around it "
+    'inside it, e.g. {{ app.name ~ "-config" }}'
+)
+_LOST = (
+    "the output of this expression did not reach the manifest where it was "
+    "written: an expression cannot sit in a {% set %} block or in a macro "
+    "called inside {{ }}"
+)
+_IN_FILTER = (
+    "a {% filter %} block cannot hold an expression, as its filter would not "
+    "reach the value: filter inside the expression, e.g. "
+    "{{ config.NAME | upper }}"
+)
+_IN_SET = (
+    "a {% set %} block cannot hold an expression: set the variable with "
+    "{% set name = ... %} and insert it with {{ name }}"
+)
+_PRIVATE_CHARACTER = (
+    "a manifest may not contain the characters U+E000 and U+E001, nor their escapes"
+)
 
 
 def app_labels(app_name):
@@ -225,9 +277,11 @@ def validate_template(content, manifest_name):
     """Check the template syntax of a manifest; raise :class:`RenderError`.
 
     ``content`` is the manifest text and ``manifest_name`` names it in the
-    error. Beside Jinja's own syntax, an expression glued to other text (see
-    the module documentation) is refused. Nothing is rendered, so an unknown
-    config key is not detected here.
+    error. Beside Jinja's own syntax, an expression glued to other text or
+    inside a ``{% filter %}`` or ``{% set %}`` block is refused (see the module
+    documentation). Nothing is rendered, so an unknown config key, or an
+    expression that only the rendered text shows to be misplaced, is not
+    detected here.
     """
     try:
         _compile(content)
@@ -256,22 +310,19 @@ def render_objects(manifests, values):
     objects = []
     seen = set()
     for manifest_name, content in manifests:
-        text = _render_text(manifest_name, content, context, secret_values)
-        for line, obj in _load_documents(manifest_name, text, secret_values):
-            _check_object(obj, manifest_name, line)
-            key = (_api_group(obj["apiVersion"]), obj["kind"], obj["metadata"]["name"])
-            if key in seen:
+        text, inserted = _render_text(manifest_name, content, context, secret_values)
+        for line, obj in _load_documents(manifest_name, text, inserted, secret_values):
+            try:
+                _check_object(obj, manifest_name, line)
+                _check_unique(obj, seen, manifest_name, line)
+                _place_in_namespace(obj, app["namespace"])
+                _add_labels(obj, app["name"])
+                _decorate_pod_template(obj, app["name"], checksum, manifest_name, line)
+            except RenderError as err:
+                # an object's kind or name may come from a secret value
                 raise RenderError(
-                    "{} {} is defined twice".format(
-                        obj["kind"], obj["metadata"]["name"]
-                    ),
-                    manifest=manifest_name,
-                    line=line,
-                )
-            seen.add(key)
-            _place_in_namespace(obj, app["namespace"])
-            _add_labels(obj, app["name"])
-            _decorate_pod_template(obj, app["name"], checksum, manifest_name, line)
+                    _masked(err.reason, secret_values), manifest=err.manifest, line=line
+                ) from err
             objects.append(obj)
 
     _logger.debug("app %s: rendered %s objects", app["name"], len(objects))
@@ -294,15 +345,21 @@ def _template_context(values):
 
 
 def _render_text(manifest_name, content, context, secret_values):
-    """Render one manifest template to YAML text."""
+    """Render one manifest template; return its text and the inserted values.
+
+    The text holds a placeholder wherever an expression's output goes; the
+    list holds the outputs, indexed by placeholder number (see :func:`_insert`).
+    """
     try:
         template = _compile(content)
     except jinja2.TemplateSyntaxError as err:
         raise RenderError(
             _masked(err.message, secret_values), manifest=manifest_name, line=err.lineno
         ) from err
+    insertions = _Insertions()
+    token = _INSERTIONS.set(insertions)
     try:
-        return template.render(context)
+        text = template.render(context)
     except Exception as err:  # any failure of a template is the template's
         message = str(err) or type(err).__name__
         if not isinstance(err, jinja2.TemplateError):
@@ -312,14 +369,43 @@ def _render_text(manifest_name, content, context, secret_values):
             manifest=manifest_name,
             line=_template_line(err),
         ) from err
+    finally:
+        _INSERTIONS.reset(token)
+    _check_placeholders(text, insertions, template, manifest_name)
+    return text, insertions.values
 
 
-def _load_documents(manifest_name, text, secret_values):
+def _check_placeholders(text, insertions, template, manifest_name):
+    """Refuse a text where an output is missing, repeated or out of order.
+
+    Expressions write their placeholders in the order they run. One that is
+    missing was captured on the way (a ``{% set %}`` block, a macro called
+    inside ``{{ }}``): the error names the template line of that expression.
+    """
+    found = _PLACEHOLDER.findall(text)
+    count = len(insertions.values)
+    if len(found) == count and found == [str(index) for index in range(count)]:
+        return
+    index = next(
+        (i for i, number in enumerate(found) if number != str(i)),
+        min(len(found), count),
+    )
+    if index < count:
+        line = template.get_corresponding_lineno(insertions.lines[index])
+    else:
+        extra = list(_PLACEHOLDER.finditer(text))[index]
+        line = _text_line(text, extra.start())
+    raise RenderError(_LOST, manifest=manifest_name, line=line)
+
+
+def _load_documents(manifest_name, text, inserted, secret_values):
     """Yield ``(line, document)`` for every non-empty YAML document of ``text``.
 
     This is :func:`yaml.safe_load_all`, unrolled to learn the line where each
-    document's content starts.
+    document's content starts; each document comes with the values of
+    ``inserted`` in place of their placeholders (see :class:`_Resolver`).
     """
+    resolver = _Resolver(manifest_name, text, inserted)
     loader = YAML_LOADER(text)
     try:
         while loader.check_node():
@@ -327,7 +413,7 @@ def _load_documents(manifest_name, text, secret_values):
             line = node.start_mark.line + 1
             document = loader.construct_document(node)
             if document is not None:
-                yield line, _json_compatible(document, manifest_name, line)
+                yield line, resolver.resolve(document, line)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         message = " ".join(part for part in (err.context, err.problem) if part)
@@ -338,8 +424,7 @@ def _load_documents(manifest_name, text, secret_values):
         ) from err
     except yaml.YAMLError as err:
         raise RenderError(
-            _masked(f"invalid YAML: {err}", secret_values),
-            manifest=manifest_name,
+            _masked(f"invalid YAML: {err}", secret_values), manifest=manifest_name
         ) from err
     finally:
         loader.dispose()
@@ -370,6 +455,18 @@ def _check_object(obj, manifest_name, line):
                 obj["kind"]
             )
         )
+
+
+def _check_unique(obj, seen, manifest_name, line):
+    """Refuse an object met before; add it to the set ``seen`` of keys."""
+    key = (_api_group(obj["apiVersion"]), obj["kind"], obj["metadata"]["name"])
+    if key in seen:
+        raise RenderError(
+            "{} {} is defined twice".format(obj["kind"], obj["metadata"]["name"]),
+            manifest=manifest_name,
+            line=line,
+        )
+    seen.add(key)
 
 
 def _place_in_namespace(obj, namespace):
@@ -431,28 +528,66 @@ def _api_group(api_version):
     return api_version.rpartition("/")[0]
 
 
-def _json_compatible(value, manifest_name, line):
+class _Resolver:
+    """Turn a parsed document into JSON types, with the inserted values in it.
+
+    A string that is exactly a placeholder becomes the value of its expression;
+    one that holds a placeholder among other text is refused, as the
+    expression there was part of a longer scalar, of a quoted string or of a
+    block scalar. The inserted values themselves are not searched for
+    placeholders: a user's value arrives as it is.
+    """
+
+    def __init__(self, manifest_name, text, inserted):
+        self.manifest_name = manifest_name
+        self.text = text
+        self.inserted = inserted
+
+    def resolve(self, document, line):
+        """Return ``document`` resolved; ``line`` is where it starts."""
+        return _json_compatible(document, self.manifest_name, line, self)
+
+    def value(self, text, line):
+        """Return the inserted value that replaces the string ``text``."""
+        match = _PLACEHOLDER.fullmatch(text)
+        if match:
+            value = self.inserted[int(match.group(1))]
+            return _json_compatible(value, self.manifest_name, line)
+        match = _PLACEHOLDER.search(text)
+        if match:
+            line = _text_line(self.text, self.text.index(match.group()))
+        raise RenderError(_GLUED, manifest=self.manifest_name, line=line)
+
+
+def _json_compatible(value, manifest_name, line, resolver=None):
     """Return ``value`` with YAML-only types made JSON types, or refuse it.
 
     Unquoted dates become their ISO text, as Kubernetes reads them; binary
     data, sets and non-string mapping keys cannot be sent and are refused.
+    With a ``resolver``, placeholders are replaced by the inserted values.
     """
+    if isinstance(value, str):
+        if resolver is not None and _OPEN in value:
+            return resolver.value(value, line)
+        return value
     if isinstance(value, dict):
         result = {}
         for key, item in value.items():
+            if resolver is not None and isinstance(key, str) and _OPEN in key:
+                key = resolver.value(key, line)
             if not isinstance(key, str):
                 raise RenderError(
                     f"the mapping key {key!r} is not a string; quote it",
                     manifest=manifest_name,
                     line=line,
                 )
-            result[key] = _json_compatible(item, manifest_name, line)
+            result[key] = _json_compatible(item, manifest_name, line, resolver)
         return result
     if isinstance(value, list):
-        return [_json_compatible(item, manifest_name, line) for item in value]
+        return [_json_compatible(item, manifest_name, line, resolver) for item in value]
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
-    if value is None or isinstance(value, (str, bool, int, float)):
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     raise RenderError(
         f"a value of type {type(value).__name__} cannot be sent to Kubernetes",
@@ -484,56 +619,61 @@ def _template_line(error):
     return getattr(error, "lineno", None) or line
 
 
-# -- YAML serialisation of expression results ---------------------------------
+def _text_line(text, offset):
+    """Return the line number of the character at ``offset`` in ``text``."""
+    return text.count("\n", 0, offset) + 1
 
 
-def _escape_char(match):
-    """Return the YAML escape sequence of the matched character."""
-    char = match.group()
-    if char in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[char]
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}"
+# -- Expression outputs ----------------------------------------------------------
 
 
-def _yaml_node(value):
-    """Return ``value`` written as one YAML flow node.
+class _Insertions:
+    """The outputs of one rendering's expressions, in the order they ran."""
 
-    Strings become double-quoted scalars with every risky character escaped,
-    numbers and booleans stay plain, None becomes ``null``, mappings and
-    sequences become flow collections of such nodes. Other objects are written
-    as the quoted text of ``str(value)``.
+    __slots__ = ("values", "lines")
+
+    def __init__(self):
+        self.values = []
+        # per output, the line of the compiled template code that wrote it
+        self.lines = []
+
+
+# The outputs of the rendering under way in this thread or task.
+_INSERTIONS = contextvars.ContextVar("render_insertions")
+
+
+@jinja2.pass_eval_context
+def _insert(_eval_context, value):
+    """Keep an expression's output; return the placeholder written instead.
+
+    This is the environment's ``finalize``, called for every ``{{ }}``. It
+    takes the evaluation context only so that Jinja calls it at run time for
+    constant expressions too, rather than once when it compiles them.
     """
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
+    plain = _plain_value(value)
+    insertions = _INSERTIONS.get()
+    number = len(insertions.values)
+    insertions.values.append(plain)
+    insertions.lines.append(sys._getframe(1).f_lineno)
+    return f"{_OPEN}{number}{_CLOSE}"
+
+
+def _plain_value(value):
+    """Return an expression's output made of plain str, numbers, dicts and lists.
+
+    Mappings and sequences are copied, so that no object shares them with the
+    template values; other objects become their text (an undefined value
+    raises there).
+    """
+    if isinstance(value, str):
         return str(value)
-    if isinstance(value, float):
-        return _yaml_float(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, dict):
-        items = (f"{_yaml_node(k)}: {_yaml_node(v)}" for k, v in value.items())
-        return "{{{}}}".format(", ".join(items))
+        return {_plain_value(key): _plain_value(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return "[{}]".format(", ".join(_yaml_node(item) for item in value))
-    return f'"{_UNSAFE_CHAR.sub(_escape_char, str(value))}"'
-
-
-def _yaml_float(value):
-    """Write a float so that a YAML 1.1 reader reads it back as that float."""
-    if math.isnan(value):
-        return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    text = repr(value)
-    if "." not in text:
-        # PyYAML wants a dot in a float: 1e+20 would read as a string
-        mantissa, _sep, exponent = text.partition("e")
-        text = f"{mantissa}.0e{exponent}" if exponent else text + ".0"
-    return text
+        return [_plain_value(item) for item in value]
+    return str(value)
 
 
 # -- Compilation ---------------------------------------------------------------
@@ -541,7 +681,7 @@ def _yaml_float(value):
 _ENVIRONMENT = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined,
     autoescape=False,
-    finalize=_yaml_node,
+    finalize=_insert,
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
@@ -550,36 +690,101 @@ _ENVIRONMENT = ImmutableSandboxedEnvironment(
 
 @functools.lru_cache(maxsize=256)
 def _compile(content):
-    """Compile a manifest template; raise :class:`jinja2.TemplateSyntaxError`."""
+    """Compile a manifest template; raise :class:`jinja2.TemplateSyntaxError`.
+
+    Beside Jinja's syntax, refuse the placeholder characters, in the text or
+    escaped, and what :func:`_check_whole_scalars` refuses.
+    """
+    private = _PRIVATE.search(content)
+    if private:
+        raise jinja2.TemplateSyntaxError(
+            _PRIVATE_CHARACTER, _text_line(content, private.start())
+        )
     template = _ENVIRONMENT.from_string(content)
     _check_whole_scalars(content)
     return template
 
 
 def _check_whole_scalars(content):
-    """Refuse an expression written next to other text on its line."""
-    tokens = list(_ENVIRONMENT.lex(content))
-    for index, (lineno, kind, _value) in enumerate(tokens):
-        if kind == "variable_begin" and index:
-            before = tokens[index - 1]
-            if before[1] == "variable_end":
-                raise _glued(lineno)
-            if (
-                before[1] == "data"
-                and before[2]
-                and before[2][-1] not in _ALLOWED_BEFORE
-            ):
-                raise _glued(lineno)
-        if kind == "variable_end" and index + 1 < len(tokens):
-            after = tokens[index + 1]
-            if after[1] == "data" and after[2] and after[2][0] not in _ALLOWED_AFTER:
-                raise _glued(lineno)
+    """Refuse, reading the template, an expression that cannot be a whole value.
+
+    That is an expression next to other text or to another expression, looking
+    through the tags of :data:`_TRANSPARENT_TAGS` and comments, and one inside
+    a ``{% filter %}`` or ``{% set %}`` block. The rendered text is checked as
+    well, so this check may leave a doubtful case (an expression after an
+    ``{% else %}``, a macro's body) to that one.
+    """
+    units = _template_units(content)
+    filters = sets = 0
+    for index, (kind, lineno, detail) in enumerate(units):
+        if kind == "tag":
+            filters += {"filter": 1, "endfilter": -1}.get(detail, 0)
+            sets += {"set block": 1, "endset": -1}.get(detail, 0)
+            if detail == "call" and filters:
+                raise jinja2.TemplateSyntaxError(_IN_FILTER, lineno)
+            continue
+        if kind != "expression":
+            continue
+        if filters:
+            raise jinja2.TemplateSyntaxError(_IN_FILTER, lineno)
+        if sets:
+            raise jinja2.TemplateSyntaxError(_IN_SET, lineno)
+        if _is_glued(units, index):
+            raise jinja2.TemplateSyntaxError(_GLUED, lineno)
 
 
-def _glued(lineno):
-    """Return the syntax error of an expression glued to text at ``lineno``."""
-    return jinja2.TemplateSyntaxError(
-        "an expression must be a whole YAML value: write the text around it "
-        'inside it, e.g. {{ app.name ~ "-config" }}',
-        lineno,
-    )
+def _template_units(content):
+    """Return a template as ``(kind, line, detail)`` for its data and tags.
+
+    The kind is "data" (the detail is its text, never empty), "expression" or
+    "tag" (the detail is the tag's name, "set block" for a ``{% set %}``
+    without ``=``). Comments and raw markers write nothing and are left out.
+    """
+    units = []
+    tokens = iter(_ENVIRONMENT.lex(content))
+    for lineno, kind, value in tokens:
+        if kind == "data" and value:
+            units.append(("data", lineno, value))
+        elif kind == "variable_begin":
+            units.append(("expression", lineno, None))
+        elif kind == "block_begin":
+            units.append(("tag", lineno, _tag_name(tokens)))
+    return units
+
+
+def _tag_name(tokens):
+    """Return the name of the tag whose tokens follow, consuming them."""
+    name = assigns = None
+    for _lineno, kind, value in tokens:
+        if kind == "block_end":
+            break
+        if kind == "name" and name is None:
+            name = value
+        elif kind == "operator" and value in ("=", "|") and assigns is None:
+            assigns = value == "="
+    if name == "set" and not assigns:
+        return "set block"
+    return name
+
+
+def _is_glued(units, index):
+    """Tell whether the expression ``units[index]`` touches text or another one.
+
+    On each side, the nearest data or expression is looked for through the
+    transparent tags; a tag that is not transparent, or the template's edge,
+    ends the search without a verdict.
+    """
+    for step, allowed, edge in ((-1, _ALLOWED_BEFORE, -1), (1, _ALLOWED_AFTER, 0)):
+        position = index + step
+        while 0 <= position < len(units):
+            kind, _lineno, detail = units[position]
+            if kind == "expression":
+                return True
+            if kind == "data":
+                if detail[edge] not in allowed:
+                    return True
+                break
+            if detail not in _TRANSPARENT_TAGS:
+                break
+            position += step
+    return False
