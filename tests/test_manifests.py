@@ -2,6 +2,9 @@
 
 import json
 import pathlib
+import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -28,9 +31,10 @@ APPLY_ORDER = [
 
 ADMIN_PASSWORD = "Adm1nPassw0rdXyZabcdefGH"
 DB_PASSWORD = "Db0PassW0rdQrStuvwxyzAB"
+SMTP_PASSWORD = "Smtp0PassW0rdKlmnopqrsT"
 
 
-def make_values(config=None):
+def make_values(config=None, secret_config=None):
     """Return realistic values for the app ``r4ts-int`` of customer 7."""
     return {
         "app": {
@@ -49,6 +53,9 @@ def make_values(config=None):
         }
         if config is None
         else config,
+        "secret_config": {"SMTP_PASSWORD": SMTP_PASSWORD}
+        if secret_config is None
+        else secret_config,
         "secrets": {"admin_password": ADMIN_PASSWORD, "db_password": DB_PASSWORD},
         "company": {"domain": "mint-cloud.ch", "tls_issuer": "letsencrypt-prod"},
     }
@@ -59,15 +66,38 @@ def shipped_manifests():
     return [(name, (MANIFEST_DIR / name).read_text()) for name in APPLY_ORDER]
 
 
-def render_shipped(config=None):
+def render_shipped(config=None, secret_config=None):
     """Render every shipped manifest; return the objects by (kind, name)."""
-    objects = render.render_objects(shipped_manifests(), make_values(config))
+    values = make_values(config, secret_config)
+    objects = render.render_objects(shipped_manifests(), values)
     return {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}
 
 
 def container(workload):
     """Return the first container of a workload's pod template."""
     return workload["spec"]["template"]["spec"]["containers"][0]
+
+
+def init_container(objects):
+    """Return the init container of the Odoo Deployment."""
+    pod_spec = objects[("Deployment", "r4ts-int")]["spec"]["template"]["spec"]
+    (init,) = pod_spec["initContainers"]
+    return init
+
+
+def init_script(objects):
+    """Return the shell script the init container runs."""
+    init = init_container(objects)
+    assert init["command"] == ["/bin/bash", "-c"]
+    (script,) = init["args"]
+    return script
+
+
+def env_sources(spec):
+    """Return the ConfigMaps and Secrets a container takes its environment from."""
+    return {
+        (kind, ref["name"]) for item in spec["envFrom"] for kind, ref in item.items()
+    }
 
 
 def labels_match(selector, labels):
@@ -182,6 +212,7 @@ def test_secret_holds_the_credentials(objects):
 
     assert secret["type"] == "Opaque"
     assert secret["stringData"] == {
+        "SMTP_PASSWORD": SMTP_PASSWORD,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "PASSWORD": DB_PASSWORD,
         "POSTGRES_PASSWORD": DB_PASSWORD,
@@ -193,8 +224,37 @@ def test_passwords_appear_only_in_the_secret(objects):
         text = json.dumps(obj)
         if kind == "Secret":
             continue
-        assert ADMIN_PASSWORD not in text
-        assert DB_PASSWORD not in text
+        for password in (ADMIN_PASSWORD, DB_PASSWORD, SMTP_PASSWORD):
+            assert password not in text
+
+
+def test_secret_config_goes_to_the_secret_and_config_to_the_config_map():
+    objects = render_shipped(
+        {"PIP_INSTALL": "fastapi"}, {"SMTP_PASSWORD": "s3cret-value", "API_KEY": "k"}
+    )
+
+    data = objects[("ConfigMap", "r4ts-int-config")]["data"]
+    string_data = objects[("Secret", "r4ts-int-secret")]["stringData"]
+    assert data["PIP_INSTALL"] == "fastapi"
+    assert "PIP_INSTALL" not in string_data
+    assert string_data["SMTP_PASSWORD"] == "s3cret-value"
+    assert string_data["API_KEY"] == "k"
+    assert not {"SMTP_PASSWORD", "API_KEY"} & set(data)
+    assert "s3cret-value" not in json.dumps(data)
+
+
+def test_secret_config_cannot_override_the_credentials():
+    hostile = {"ADMIN_PASSWORD": "chosen", "PASSWORD": "x", "POSTGRES_PASSWORD": "y"}
+
+    string_data = render_shipped(secret_config=hostile)[("Secret", "r4ts-int-secret")][
+        "stringData"
+    ]
+
+    assert string_data == {
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PASSWORD": DB_PASSWORD,
+        "POSTGRES_PASSWORD": DB_PASSWORD,
+    }
 
 
 def test_postgres_statefulset(objects):
@@ -314,3 +374,76 @@ def test_hostile_config_changes_no_object(hostile):
     assert sorted(data) == sorted(
         ["ENVIRONMENT", "REVISION", "PIP_INSTALL", "HOST", "PORT", "USER"]
     )
+
+
+# -- The database and the mailed admin password --------------------------------
+
+
+def test_odoo_serves_only_the_app_database(objects):
+    args = container(objects[("Deployment", "r4ts-int")])["args"]
+
+    assert args[0] == "odoo"
+    assert "--proxy-mode" in args
+    assert "--database=r4ts-int" in args
+    assert "--db-filter=^r4ts-int$" in args
+    assert "--no-database-list" in args
+
+
+def test_init_container_prepares_the_same_database(objects):
+    deployment = objects[("Deployment", "r4ts-int")]
+    odoo = container(deployment)
+    init = init_container(objects)
+
+    assert init["name"] == "init-database"
+    assert init["image"] == odoo["image"] == "odoo:17.0"
+    assert env_sources(init) == env_sources(odoo)
+    assert init["volumeMounts"] == odoo["volumeMounts"]
+    assert init["env"] == [{"name": "ODOO_DATABASE", "value": "r4ts-int"}]
+    assert "--database=" + init["env"][0]["value"] in odoo["args"]
+
+
+def test_init_container_gets_the_admin_password_from_the_secret_only(objects):
+    init = init_container(objects)
+    secret = objects[("Secret", "r4ts-int-secret")]
+
+    assert ("secretRef", secret["metadata"]["name"]) in env_sources(init)
+    assert "ADMIN_PASSWORD" in secret["stringData"]
+    assert all(item["name"] != "ADMIN_PASSWORD" for item in init["env"])
+    assert ADMIN_PASSWORD not in json.dumps(init)
+    # the script reads it from its environment, not from an argument
+    assert 'os.environ["ADMIN_PASSWORD"]' in init_script(objects)
+
+
+def test_init_script_creates_the_database_once_and_sets_the_password(objects):
+    script = init_script(objects)
+
+    assert '--database "$ODOO_DATABASE" --init base' in script
+    assert "--without-demo=all --stop-after-init" in script
+    assert 'if [ "$base" != "installed" ]' in script
+    assert 'odoo shell --database "$ODOO_DATABASE" --no-http' in script
+    assert 'env.ref("base.user_admin"' in script
+    assert "env.cr.commit()" in script
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="bash is not installed")
+def test_init_script_is_valid_bash_and_python(objects):
+    script = init_script(objects)
+
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True)
+    python = re.search(r"<<'PYTHON'\n(.*)\nPYTHON\n", script, re.DOTALL)
+    compile(python.group(1), "init-database", "exec")
+
+
+def test_rotation_rolls_the_pods_and_so_reruns_the_init_container():
+    before = render_shipped()[("Deployment", "r4ts-int")]
+    values = make_values()
+    values["secrets"]["admin_password"] = "An0therAdminPassw0rdXyZ"
+    objects = render.render_objects(shipped_manifests(), values)
+    after = next(obj for obj in objects if obj["kind"] == "Deployment")
+
+    annotation = render.CHECKSUM_ANNOTATION
+    assert (
+        before["spec"]["template"]["metadata"]["annotations"][annotation]
+        != after["spec"]["template"]["metadata"]["annotations"][annotation]
+    )
+    assert after["spec"]["template"]["spec"]["initContainers"]
