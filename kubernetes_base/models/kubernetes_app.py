@@ -2,6 +2,8 @@ import datetime
 import logging
 import threading
 
+from psycopg2 import errors as pg_errors
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -45,11 +47,15 @@ class KubernetesApp(models.Model):
         "a letter, at most 53 characters.",
     )
     hostname = fields.Char(
-        compute="_compute_hostname",
-        store=True,
-        readonly=False,
         tracking=True,
-        help="Defaults to <name>.<company domain>; managers may change it.",
+        copy=False,
+        help="Set to <name>.<company domain> when the app is created; it follows "
+        "the name while the app is a draft, unless it was typed by hand. Only "
+        "Kubernetes managers may type one.",
+    )
+    default_hostname = fields.Char(
+        compute="_compute_default_hostname",
+        help="The hostname the app gets from its name and its company's domain.",
     )
     url = fields.Char(string="Address", compute="_compute_url")
     product_id = fields.Many2one(
@@ -139,21 +145,37 @@ class KubernetesApp(models.Model):
         "changed.",
     )
 
-    @api.depends("name", "company_id.kubernetes_domain")
-    def _compute_hostname(self):
+    @api.depends("name", "namespace_id.company_id.kubernetes_domain")
+    def _compute_default_hostname(self):
         for app in self:
-            domain = (
-                app.company_id.kubernetes_domain or app.env.company.kubernetes_domain
+            app.default_hostname = self._get_default_hostname(
+                app.name, app.namespace_id.company_id
             )
-            if app.name and domain:
-                app.hostname = names.default_hostname(app.name, domain)
-            elif not app.hostname:
-                app.hostname = False
 
     @api.depends("hostname")
     def _compute_url(self):
         for app in self:
             app.url = f"https://{app.hostname}" if app.hostname else False
+
+    @api.onchange("name")
+    def _onchange_name(self):
+        # A draft's hostname that was the default of its former name is
+        # emptied, so that the form shows the new default as a placeholder;
+        # saving an empty hostname on a draft stores the default.
+        if self.state == "draft" and self.hostname:
+            former = self._get_default_hostname(
+                self._origin.name, self.namespace_id.company_id
+            )
+            if self.hostname == former:
+                self.hostname = False
+
+    @api.model
+    def _get_default_hostname(self, name, company):
+        """Return ``<name>.<company domain>``, or False without a name or a
+        domain: the company of the app is the one asked, never the user's."""
+        if not name or not company.kubernetes_domain:
+            return False
+        return names.default_hostname(name, company.kubernetes_domain)
 
     # -- validation ---------------------------------------------------------
 
@@ -279,6 +301,11 @@ class KubernetesApp(models.Model):
 
     # -- CRUD ---------------------------------------------------------------
 
+    #: Fields that name the app's objects on the cluster, found by the label
+    #: ``app.kubernetes.io/instance=<name>`` in the namespace: they may change
+    #: only while the app has no object there (draft or deleted).
+    _IDENTITY_FIELDS = ("name", "namespace_id", "product_id", "environment_id")
+
     @api.model_create_multi
     def create(self, vals_list):
         products = self.env["product.product"]
@@ -290,6 +317,11 @@ class KubernetesApp(models.Model):
             problem = self._get_name_problem(vals.get("name") or "", company)
             if problem:
                 raise ValidationError(problem)
+            default = self._get_default_hostname(vals.get("name"), company)
+            if not vals.get("hostname"):
+                vals["hostname"] = default
+            elif vals["hostname"] != default:
+                self._check_hostname_access()
             if vals.get("hostname"):
                 self._check_hostname_free(vals["hostname"])
             if "config_map_ids" not in vals and vals.get("product_id"):
@@ -301,21 +333,109 @@ class KubernetesApp(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_identity_change(vals)
         if vals.get("name"):
             for app in self:
                 problem = self._get_name_problem(vals["name"], app.company_id, app=app)
                 if problem:
                     raise ValidationError(problem)
+        if "hostname" in vals:
+            for app in self:
+                app._check_hostname_change(vals["hostname"], vals.get("name"))
         if vals.get("hostname"):
             self._check_hostname_free(vals["hostname"], apps=self)
-        if (
-            "hostname" in vals
-            and not self.env.su
-            and not self.env.user.has_group("kubernetes_base.group_kubernetes_manager")
+
+        followers = self._get_hostname_followers(vals)
+        if followers:
+            # Written apart: each follower's hostname is the default of its
+            # own company, and the constraints then check it like any other.
+            follower_vals = {k: v for k, v in vals.items() if k != "hostname"}
+            super(KubernetesApp, followers).write(follower_vals)
+            for app in followers:
+                hostname = self._get_default_hostname(app.name, app.company_id)
+                if hostname:
+                    self._check_hostname_free(hostname, apps=app)
+                super(KubernetesApp, app).write({"hostname": hostname})
+        others = self - followers
+        if others:
+            super(KubernetesApp, others).write(vals)
+        return True
+
+    def _get_hostname_followers(self, vals):
+        """Return the draft apps whose hostname follows their name in this
+        write: the hostname is written empty, or the name changes and the
+        hostname was the default of the former name."""
+        if "hostname" in vals:
+            if vals["hostname"]:
+                return self.browse()
+            return self.filtered(lambda app: app.state == "draft")
+        if not vals.get("name"):
+            return self.browse()
+        return self.filtered(
+            lambda app: (
+                app.state == "draft"
+                and app.hostname
+                in (False, self._get_default_hostname(app.name, app.company_id))
+            )
+        )
+
+    def _check_identity_change(self, vals):
+        """Raise a UserError when ``vals`` changes an identity field of an app
+        that has objects on the cluster."""
+        changed = [name for name in self._IDENTITY_FIELDS if name in vals]
+        if not changed:
+            return
+        for app in self.filtered(lambda a: a.state not in ("draft", "deleted")):
+            for name in changed:
+                field = self._fields[name]
+                if field.convert_to_write(app[name], app) == (vals[name] or False):
+                    continue
+                raise UserError(
+                    _(
+                        "The app %(name)s is %(state)s: its %(field)s cannot change "
+                        "while it has objects on the cluster. Delete it from the "
+                        "cluster first, or create a new app.",
+                        name=app.name,
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[app.state],
+                        field=field._description_string(self.env),
+                    )
+                )
+
+    @api.model
+    def _check_hostname_access(self):
+        """Raise an AccessError unless the user may type a hostname."""
+        if self.env.su or self.env.user.has_group(
+            "kubernetes_base.group_kubernetes_manager"
         ):
-            if any(app.hostname != vals["hostname"] for app in self):
-                raise AccessError(_("Only Kubernetes managers may change a hostname."))
-        return super().write(vals)
+            return
+        raise AccessError(_("Only Kubernetes managers may change a hostname."))
+
+    def _check_hostname_change(self, hostname, name=None):
+        """Raise an AccessError unless the user may give the app ``hostname``.
+
+        Anybody may keep the hostname, and, on a draft, empty it or set the
+        default of its (new) name; anything else is for managers.
+        """
+        self.ensure_one()
+        if (hostname or False) == (self.hostname or False):
+            return
+        if self.state == "draft" and (
+            not hostname
+            or hostname
+            == self._get_default_hostname(name or self.name, self.company_id)
+        ):
+            return
+        self._check_hostname_access()
+
+    def unlink(self):
+        # The entries go with the app by a database cascade, their values
+        # through the ORM.
+        values = self.config_map_ids.value_id
+        result = super().unlink()
+        values._unlink_orphans()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_deployed(self):
@@ -400,29 +520,12 @@ class KubernetesApp(models.Model):
 
     def _check_action_allowed(self, action, states):
         """Raise a UserError unless every app may be asked ``action`` now."""
-        refusals = {
-            "deploy": _("The app %(name)s is %(state)s: it cannot be deployed now."),
-            "restart": _(
-                "The app %(name)s is %(state)s: it can be restarted only when it is "
-                "running or failed."
-            ),
-            "suspend": _("The app %(name)s is %(state)s: it cannot be suspended now."),
-            "resume": _("The app %(name)s is %(state)s: it cannot be resumed now."),
-            "delete": _(
-                "The app %(name)s is %(state)s: it cannot be deleted from the "
-                "cluster now."
-            ),
-        }
-        state_labels = dict(self._fields["state"]._description_selection(self.env))
         pending_labels = dict(
             self._fields["pending_action"]._description_selection(self.env)
         )
         for app in self:
             if app.state not in states:
-                raise UserError(
-                    refusals[action]
-                    % {"name": app.name, "state": state_labels[app.state]}
-                )
+                raise UserError(app._get_action_refusal(action))
             if app.pending_action in self._BLOCKING_PENDING[action]:
                 raise UserError(
                     _(
@@ -432,6 +535,44 @@ class KubernetesApp(models.Model):
                         pending=pending_labels[app.pending_action],
                     )
                 )
+
+    def _get_action_refusal(self, action):
+        """Return why ``action`` cannot be asked of the app in its state, as a
+        translated sentence."""
+        self.ensure_one()
+        name = self.name
+        state = dict(self._fields["state"]._description_selection(self.env))[self.state]
+        if action == "restart":
+            return _(
+                "The app %(name)s is %(state)s: it can be restarted only when it "
+                "is running or failed.",
+                name=name,
+                state=state,
+            )
+        if action == "suspend":
+            return _(
+                "The app %(name)s is %(state)s: it cannot be suspended now.",
+                name=name,
+                state=state,
+            )
+        if action == "resume":
+            return _(
+                "The app %(name)s is %(state)s: it cannot be resumed now.",
+                name=name,
+                state=state,
+            )
+        if action == "delete":
+            return _(
+                "The app %(name)s is %(state)s: it cannot be deleted from the "
+                "cluster now.",
+                name=name,
+                state=state,
+            )
+        return _(
+            "The app %(name)s is %(state)s: it cannot be deployed now.",
+            name=name,
+            state=state,
+        )
 
     def _queue_suspend(self, reason=None):
         """Queue a suspend without the checks of :meth:`action_suspend`.
@@ -492,16 +633,30 @@ class KubernetesApp(models.Model):
         """Lock the app's row for this transaction.
 
         Returns False when another worker holds the row (it is skipped, not
-        waited for) or when its pending work is already done.
+        waited for), when its pending work is already done, or when the row
+        changed since this transaction began (a user queued an action
+        meanwhile): the app is then left for a later run, and the other apps
+        of this run go on.
         """
         self.ensure_one()
-        self.env.cr.execute(
-            "SELECT pending_action FROM kubernetes_app WHERE id = %s "
-            "FOR UPDATE SKIP LOCKED",
-            (self.id,),
-        )
-        row = self.env.cr.fetchone()
-        self.invalidate_recordset()
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(
+                    "SELECT pending_action FROM kubernetes_app WHERE id = %s "
+                    "FOR UPDATE SKIP LOCKED",
+                    (self.id,),
+                    log_exceptions=False,
+                )
+                row = self.env.cr.fetchone()
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable) as err:
+            _logger.debug(
+                "app %s changed or locked meanwhile (%s), left for a later run",
+                self.id,
+                err.pgcode,
+            )
+            return False
+        finally:
+            self.invalidate_recordset()
         return bool(row and row[0])
 
     def _process_pending(self):
@@ -615,9 +770,15 @@ class KubernetesApp(models.Model):
 
     def _run_resume(self, deployer):
         if self.rotate_credentials:
-            # A rotation asked before the suspend: the deploy brings the new
-            # credentials and the replicas of the manifests back at once.
+            # A rotation asked before the suspend: the objects with the new
+            # credentials are applied while the app is still scaled to zero,
+            # then it is scaled back up, so no pod starts with the old ones.
+            # Applying alone would not scale it up: the replicas belong to
+            # the suspend until a resume gives them back.
             self._run_deploy(deployer)
+            deployer.resume(self)
+            self._post_step(_("Resumed: scaled back up."))
+            _logger.info("app %s: resumed with new credentials", self.name)
             return
         deployer.resume(self)
         now = fields.Datetime.now()
@@ -671,7 +832,7 @@ class KubernetesApp(models.Model):
                 "last_error": str(err),
             }
         )
-        self._post_step(
+        self._post_fault(
             _(
                 "Attempt %(attempt)s of %(max)s failed, retrying in %(seconds)s "
                 "seconds: %(reason)s",
@@ -703,19 +864,31 @@ class KubernetesApp(models.Model):
         label = dict(self._fields["pending_action"]._description_selection(self.env))[
             action
         ]
-        self._post_step(
-            body=_("%(action)s failed: %(reason)s", action=label, reason=reason)
+        self._post_fault(
+            _("%(action)s failed: %(reason)s", action=label, reason=reason)
         )
         _logger.warning("app %s: %s failed: %s", self.name, action, reason)
 
     def _post_step(self, body):
-        """Post one provisioning step on the chatter.
+        """Post one provisioning step on the chatter; returns the message.
 
         The subtype is public, so the customer's portal shows the history,
-        and not followed by default, so nobody is mailed for each step.
+        and not followed by default, so nobody is mailed for each step. The
+        body is for the customer's eyes: no technical reason in it.
         """
         return self.message_post(
             body=body, subtype_xmlid="kubernetes_base.mt_app_provisioning"
+        )
+
+    def _post_fault(self, body):
+        """Post a failure or a retry, with its technical reason, on the
+        chatter; returns the message.
+
+        The subtype is internal: the reason may name service accounts, hosts
+        or texts of the cluster's API, which are not for the customer.
+        """
+        return self.message_post(
+            body=body, subtype_xmlid="kubernetes_base.mt_app_provisioning_fault"
         )
 
     def _trigger_cron(self, when):
@@ -737,7 +910,7 @@ class KubernetesApp(models.Model):
             _logger.exception(
                 "app %s: %s failed", self.name, getattr(hook, "__name__", hook)
             )
-            self._post_step(
+            self._post_fault(
                 _(
                     "A follow-up step failed after the cluster work; the server "
                     "log has details."
@@ -812,6 +985,16 @@ class KubernetesApp(models.Model):
         }
 
     # -- views --------------------------------------------------------------
+
+    def action_view_product(self):
+        """Open the product the app is deployed from."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "product.template",
+            "res_id": self.product_id.product_tmpl_id.id,
+            "view_mode": "form",
+        }
 
     def action_view_namespace(self):
         """Open the app's namespace."""

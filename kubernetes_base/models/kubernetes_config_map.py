@@ -7,7 +7,12 @@ class KubernetesConfigMap(models.Model):
 
     Template entries (``is_template``) belong to a product and are copied to
     every new app of that product; the other entries belong to one app and end
-    up in its ConfigMap.
+    up in its ConfigMap, or in its Secret when the key is secret.
+
+    Each entry owns its value record: typing a value (the ``value`` field)
+    writes it there, never into a record another entry holds. The entry's
+    company is its app's, or its product's (none for a product shared by
+    every company).
     """
 
     _name = "kubernetes.config.map"
@@ -22,17 +27,27 @@ class KubernetesConfigMap(models.Model):
         "kubernetes.config.value",
         string="Value record",
         required=True,
+        readonly=True,
         ondelete="restrict",
+        copy=False,
     )
     value = fields.Char(
         compute="_compute_value",
         inverse="_inverse_value",
         trim=False,
-        help="The text of the value; typing a new one stores it as a value record.",
+        help="The text of the value, kept in the entry's own value record.",
     )
     app_id = fields.Many2one("kubernetes.app", ondelete="cascade", index=True)
     product_tmpl_id = fields.Many2one(
         "product.template", string="Product", ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        index=True,
+        help="The company of the app, or of the product; empty for a product "
+        "shared by every company.",
     )
     is_template = fields.Boolean(compute="_compute_is_template", store=True)
     is_secret = fields.Boolean(related="key_id.is_secret")
@@ -54,6 +69,11 @@ class KubernetesConfigMap(models.Model):
             "check(app_id IS NULL OR product_tmpl_id IS NULL)",
             "A configuration entry belongs to an app or to a product, not both.",
         ),
+        (
+            "value_unique",
+            "unique(value_id)",
+            "A configuration value belongs to one entry.",
+        ),
     ]
 
     @api.depends("product_tmpl_id")
@@ -61,25 +81,75 @@ class KubernetesConfigMap(models.Model):
         for entry in self:
             entry.is_template = bool(entry.product_tmpl_id)
 
+    @api.depends("app_id.company_id", "product_tmpl_id.company_id")
+    def _compute_company_id(self):
+        for entry in self:
+            if entry.app_id:
+                entry.company_id = entry.app_id.company_id
+            else:
+                entry.company_id = entry.product_tmpl_id.company_id
+
     @api.depends("value_id.value")
     def _compute_value(self):
         for entry in self:
-            entry.value = entry.value_id.value
+            entry.value = entry.value_id.sudo().value
 
     def _inverse_value(self):
-        values = self.env["kubernetes.config.value"]
         for entry in self:
-            entry.value_id = values._get_or_create(entry.value or "")
+            text = entry.value or ""
+            if entry.value_id:
+                entry.value_id._check_value_text(text)
+                entry.value_id.sudo().value = text
+            else:
+                entry.value_id = self.env["kubernetes.config.value"]._create_for_entry(
+                    text
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
         values = self.env["kubernetes.config.value"]
+        given = values
         for vals in vals_list:
-            if "value" in vals and not vals.get("value_id"):
-                vals["value_id"] = values._get_or_create(vals.pop("value") or "").id
-        return super().create(vals_list)
+            if "value_id" in vals:
+                # An entry never shares a value record: it gets one of its
+                # own, with the text of the record it was given.
+                source = values.browse(vals.pop("value_id")).sudo()
+                given |= source
+                vals.setdefault("value", source.value)
+            text = vals.pop("value", "") or ""
+            vals["value_id"] = values._create_for_entry(text).id
+        entries = super().create(vals_list)
+        given._unlink_orphans()
+        return entries
 
-    @api.constrains("app_id", "product_tmpl_id")
+    def write(self, vals):
+        given = self.env["kubernetes.config.value"]
+        if "value_id" in vals:
+            # Pointing an entry at another value record would share it: the
+            # text is copied into the entry's own record instead.
+            vals = dict(vals)
+            given = given.browse(vals.pop("value_id")).sudo()
+            vals.setdefault("value", given.value)
+        result = super().write(vals)
+        given._unlink_orphans()
+        return result
+
+    def unlink(self):
+        values = self.value_id
+        result = super().unlink()
+        values._unlink_orphans()
+        return result
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        for entry, vals in zip(self, vals_list, strict=True):
+            if "value" not in vals and "value_id" not in vals:
+                vals["value"] = entry.value
+        return vals_list
+
+    # With key_id, which every creation gives, the check runs on entries
+    # created without any owner too.
+    @api.constrains("app_id", "product_tmpl_id", "key_id")
     def _check_owner(self):
         for entry in self:
             if not entry.app_id and not entry.product_tmpl_id:
@@ -88,10 +158,13 @@ class KubernetesConfigMap(models.Model):
                 )
 
     def _prepare_app_copy_vals(self):
-        """Return the values of an app entry copied from this template entry."""
+        """Return the values of an app entry copied from this template entry.
+
+        The app entry gets a value record of its own, with the same text.
+        """
         self.ensure_one()
         return {
             "sequence": self.sequence,
             "key_id": self.key_id.id,
-            "value_id": self.value_id.id,
+            "value": self.value,
         }

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..lib import names
 
@@ -10,7 +10,9 @@ class KubernetesNamespace(models.Model):
     Its name follows one rule, :func:`..lib.names.namespace_name`: the
     partner's id and a readable slug of the name, then the environment's short
     name, for example ``c42-deco-addict-int``. It is set at creation and never
-    changes, since the cluster's objects live under it.
+    changes while an app of the namespace has objects on the cluster, since
+    they live under it; nor do the customer, environment and company it was
+    made for.
     """
 
     _name = "kubernetes.namespace"
@@ -38,6 +40,10 @@ class KubernetesNamespace(models.Model):
     )
     app_ids = fields.One2many("kubernetes.app", "namespace_id", string="Apps")
     app_count = fields.Integer(compute="_compute_app_count")
+
+    #: Fields that may change only while no app of the namespace has objects on
+    #: the cluster.
+    _IDENTITY_FIELDS = ("name", "partner_id", "environment_id", "company_id")
 
     _sql_constraints = [
         (
@@ -74,6 +80,38 @@ class KubernetesNamespace(models.Model):
                 if partner and environment:
                     vals["name"] = self._prepare_name(partner, environment)
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_identity_change(vals)
+        return super().write(vals)
+
+    def _check_identity_change(self, vals):
+        """Raise a UserError when ``vals`` changes an identity field of a
+        namespace holding an app with objects on the cluster."""
+        changed = [name for name in self._IDENTITY_FIELDS if name in vals]
+        if not changed:
+            return
+        for namespace in self:
+            deployed = namespace.sudo().app_ids.filtered(
+                lambda app: app.state not in ("draft", "deleted")
+            )
+            if not deployed:
+                continue
+            for name in changed:
+                field = self._fields[name]
+                current = field.convert_to_write(namespace[name], namespace)
+                if current == (vals[name] or False):
+                    continue
+                raise UserError(
+                    _(
+                        "The namespace %(name)s holds apps on the cluster "
+                        "(%(apps)s): its %(field)s cannot change. Delete those "
+                        "apps from the cluster first.",
+                        name=namespace.name,
+                        apps=", ".join(deployed.mapped("name")),
+                        field=field._description_string(self.env),
+                    )
+                )
 
     @api.constrains("name")
     def _check_name(self):

@@ -62,6 +62,14 @@ class ProductTemplate(models.Model):
                     )
                 )
 
+    def unlink(self):
+        # The template entries go with the product by a database cascade,
+        # their values through the ORM.
+        values = self.config_map_template_ids.value_id
+        result = super().unlink()
+        values._unlink_orphans()
+        return result
+
     def _get_default_kubernetes_environment(self):
         """Return the environment a new app of this product runs in."""
         self.ensure_one()

@@ -44,6 +44,30 @@ class KubernetesCase(TransactionCase):
     def _memory_scope(self, company=None):
         return f"{self.env.cr.dbname}/{(company or self.company).id}"
 
+    @classmethod
+    def _create_company(cls, name, domain=None):
+        """Return a new company on the dry-run backend, with ``domain``."""
+        return cls.env["res.company"].create(
+            {
+                "name": name,
+                "kubernetes_domain": domain or False,
+                "kubernetes_backend": "dry_run",
+            }
+        )
+
+    @classmethod
+    def _create_user(
+        cls, login, company, groups="kubernetes_base.group_kubernetes_user"
+    ):
+        """Return a user of ``company`` only, with ``groups``."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=f"base.group_user,{groups}",
+            company_id=company.id,
+            company_ids=[fields.Command.set(company.ids)],
+        )
+
     def _create_app(self, name="shop-int", **vals):
         return self.env["kubernetes.app"].create(
             dict(

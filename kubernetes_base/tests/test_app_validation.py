@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import KubernetesCase
@@ -90,50 +90,120 @@ class TestAppValidation(KubernetesCase):
         namespace = self.env["kubernetes.namespace"]._get_or_create(
             self.customer, self.env_dev, self.company
         )
-        with self.assertRaisesRegex(ValidationError, "cannot run in"):
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"^The product \[odoo-app\] Odoo App cannot run in "
+            r"Development \(dev\)\.$",
+        ):
             self._create_app(
                 "devapp", namespace_id=namespace.id, environment_id=self.env_dev.id
             )
 
     def test_namespace_environment_must_match(self):
-        with self.assertRaisesRegex(ValidationError, "its namespace"):
+        with self.assertRaisesRegex(
+            ValidationError,
+            rf"^The app mismatch runs in Production \(prod\) but its namespace "
+            rf"{self.namespace.name} is for Integration \(int\)\.$",
+        ):
             self._create_app("mismatch", environment_id=self.env_prod.id)
 
-    def test_config_copied_from_product(self):
-        app = self._create_app("configured")
-        self.assertEqual(
-            {entry.key_id.key: entry.value for entry in app.config_map_ids},
+    def test_product_with_manifests_needs_an_allowed_environment(self):
+        template = self.product.product_tmpl_id
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"^The product \[odoo-app\] Odoo App lists manifests: choose at least one "
+            r"allowed "
+            r"environment on its Kubernetes tab\.$",
+        ):
+            template.environment_ids = False
+
+    def test_namespace_name_must_be_a_dns_label(self):
+        for name in ("Bad_Name", "-lead", "x" * 64):
+            with (
+                self.subTest(name=name),
+                self.assertRaisesRegex(
+                    ValidationError,
+                    rf"^The namespace name {name} is not a valid DNS label\.$",
+                ),
+            ):
+                self.namespace.name = name
+
+    def test_config_entry_needs_an_owner(self):
+        key = self.env.ref("kubernetes_base.kubernetes_config_key_revision")
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"^A configuration entry must belong to an app or a product\.$",
+        ):
+            self.env["kubernetes.config.map"].create({"key_id": key.id, "value": "x"})
+
+    def test_deploy_needs_manifests_with_content(self):
+        bare = self.env["product.product"].create(
+            {"name": "Bare App", "type": "service"}
+        )
+        app = self._create_app("bare", product_id=bare.id)
+        with self.assertRaisesRegex(
+            UserError, r"^The product Bare App lists no manifest\.$"
+        ):
+            app._get_manifests()
+
+        manifest = self.env["kubernetes.manifest"].create(
             {
-                "ENVIRONMENT": "prod",
-                "REVISION": "17.0.20241104",
-                "GIT_REPOS": "git@github.com/oca/sale-workflow#16,"
-                "git@github.com/oca/sale-workflow#17",
-                "PIP_INSTALL": "fastapi",
-            },
+                "name": "Hollow",
+                "url": "kubernetes_base/data/manifests/service.yaml.j2",
+            }
         )
-        self.assertFalse(any(app.config_map_ids.mapped("is_template")))
-
-    def test_namespace_name_rule(self):
-        self.assertEqual(
-            self.namespace.name, f"c{self.customer.id}-ada-lovelace-ag-int"
+        manifest.content = False
+        bare.product_tmpl_id.write(
+            {
+                "environment_ids": [(6, 0, self.env_int.ids)],
+                "manifest_ids": [(0, 0, {"manifest_id": manifest.id})],
+            }
         )
-        again = self.env["kubernetes.namespace"]._get_or_create(
-            self.customer, self.env_int, self.company
+        with self.assertRaisesRegex(
+            UserError, r"^The manifest Hollow has no content: reload it\.$"
+        ):
+            app._get_manifests()
+
+    def test_actions_refused_with_their_messages(self):
+        app = self._create_app("acted")
+        cases = [
+            ("draft", app.action_suspend, "it cannot be suspended now."),
+            ("draft", app.action_resume, "it cannot be resumed now."),
+            ("draft", app.action_delete, "it cannot be deleted from the cluster now."),
+            ("suspended", app.action_deploy, "it cannot be deployed now."),
+            ("deleted", app.action_redeploy, "it cannot be deployed now."),
+            (
+                "deploying",
+                app.action_restart,
+                "it can be restarted only when it is running or failed.",
+            ),
+            ("running", app.action_resume, "it cannot be resumed now."),
+        ]
+        labels = dict(app._fields["state"]._description_selection(self.env))
+        for state, action, reason in cases:
+            app.write({"state": state})
+            with (
+                self.subTest(state=state, action=action.__name__),
+                self.assertRaisesRegex(
+                    UserError, f"^The app acted is {labels[state]}: {reason}$"
+                ),
+            ):
+                action()
+
+    def test_actions_wait_for_pending_work(self):
+        app = self._create_app("waiting")
+        app.write({"state": "running"})
+        app.action_delete()
+        message = (
+            "^The app waiting is waiting for: {pending}. Try again once that is done.$"
         )
-        self.assertEqual(again, self.namespace)
-
-    def test_config_key_and_environment_rules(self):
-        with self.assertRaisesRegex(ValidationError, "is not valid"):
-            self.env["kubernetes.config.key"].create({"key": "lower-case"})
-        with self.assertRaisesRegex(ValidationError, "is not valid"):
-            self.env["kubernetes.environment"].create(
-                {"name": "Staging", "short": "Staging!"}
-            )
-
-    def test_company_settings_rules(self):
-        with self.assertRaisesRegex(ValidationError, "API URL"):
-            self.company.kubernetes_api_url = "ftp://cluster"
-        with self.assertRaisesRegex(ValidationError, "not a valid DNS name"):
-            self.company.kubernetes_domain = "bad domain"
-        with self.assertRaisesRegex(ValidationError, "between 1 and 300"):
-            self.company.kubernetes_timeout = 0
+        for action in (app.action_deploy, app.action_suspend, app.action_restart):
+            with (
+                self.subTest(action=action.__name__),
+                self.assertRaisesRegex(UserError, message.format(pending="Delete")),
+            ):
+                action()
+        app.write({"pending_action": "suspend"})
+        with self.assertRaisesRegex(UserError, message.format(pending="Suspend")):
+            app.action_redeploy()
+        self.assertEqual(app.pending_action, "suspend")

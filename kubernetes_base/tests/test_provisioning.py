@@ -265,15 +265,6 @@ class TestProvisioning(KubernetesCase):
         self.assertEqual(app.state, "failed")
         self.assertIn("did not finish", app.last_error)
 
-    def test_locked_app_is_skipped(self):
-        demo = self.env.ref("kubernetes_base.kubernetes_app_demo")
-        demo.write({"pending_action": "deploy", "state": "queued"})
-        self.env.flush_all()
-        self.assertTrue(demo._try_lock())
-        with self.registry.cursor() as other_cr:
-            other_env = self.env(cr=other_cr)
-            self.assertFalse(other_env["kubernetes.app"].browse(demo.id)._try_lock())
-
     def test_test_connection_on_dry_run(self):
         action = self.company.action_kubernetes_test_connection()
         self.assertEqual(action["params"]["type"], "success")
@@ -288,17 +279,39 @@ class TestProvisioning(KubernetesCase):
         )
 
     def test_secret_config_values_masked_in_applied_objects(self):
-        key = self.env["kubernetes.config.key"].create(
-            {"key": "SMTP_PASSWORD", "is_secret": True}
-        )
+        key = self.env["kubernetes.config.key"].create({"key": "MAIL_API_TOKEN"})
         app = self._create_app()
         app.config_map_ids = [
-            fields.Command.create({"key_id": key.id, "value": "s3cret-smtp-pass"})
+            fields.Command.create({"key_id": key.id, "value": "s3cret-api-token"})
         ]
         app.action_deploy()
         self._process(app)
-        self.assertNotIn("s3cret-smtp-pass", app.applied_objects)
+        self.assertNotIn("s3cret-api-token", app.applied_objects)
+        self.assertNotIn("demo-smtp-password", app.applied_objects)
+        self.assertIn("MAIL_API_TOKEN: '********'", app.applied_objects)
         self.assertIn("SMTP_PASSWORD: '********'", app.applied_objects)
+
+    def test_secret_entries_go_to_the_secret_not_the_config_map(self):
+        app = self._create_app()
+        values = app._prepare_render_values({"admin_password": "x"})
+        self.assertEqual(
+            values["secret_config"], {"SMTP_PASSWORD": "demo-smtp-password"}
+        )
+        self.assertEqual(
+            set(values["config"]),
+            {"ENVIRONMENT", "REVISION", "GIT_REPOS", "PIP_INSTALL"},
+        )
+        self.assertEqual(values["secrets"], {"admin_password": "x"})
+
+        app.action_deploy()
+        self._process(app)
+        namespace = app.namespace_id.name
+        config = self._memory().get("v1", "ConfigMap", namespace, f"{app.name}-config")
+        secret = self._memory().get("v1", "Secret", namespace, f"{app.name}-secret")
+        self.assertNotIn("SMTP_PASSWORD", config["data"])
+        self.assertEqual(config["data"]["PIP_INSTALL"], "fastapi")
+        self.assertEqual(secret["stringData"]["SMTP_PASSWORD"], "demo-smtp-password")
+        self.assertNotIn("PIP_INSTALL", secret["stringData"])
 
     def test_deploy_does_not_undo_pending_suspend_or_delete(self):
         app = self._deploy()
@@ -312,11 +325,84 @@ class TestProvisioning(KubernetesCase):
 
     def test_steps_visible_to_the_customer_without_notifying(self):
         app = self._deploy()
+        app.action_restart()
+        self._process(app, runs=2)
+        app.action_suspend()
+        self._process(app)
+        app.action_resume()
+        self._process(app, runs=2)
+        app.action_delete()
+        self._process(app)
         subtype = self.env.ref("kubernetes_base.mt_app_provisioning")
-        steps = app.message_ids.filtered(lambda m: m.subtype_id == subtype)
-        self.assertGreaterEqual(len(steps), 3)
         self.assertFalse(subtype.internal)
         self.assertFalse(subtype.default)
+        steps = app.message_ids.filtered(lambda m: m.subtype_id == subtype)
+        previews = " | ".join(steps.mapped("preview"))
+        for step in (
+            "Deploy queued.",
+            "Applied ",
+            "Running at https://shop-int.apps.example.com.",
+            "Restart requested.",
+            "Suspend queued.",
+            "Suspended: scaled to zero, data kept.",
+            "Resume queued.",
+            "Resumed: scaled back up.",
+            "Delete queued.",
+            "objects from the cluster.",
+        ):
+            self.assertIn(step, previews)
+
+    def _public_texts(self, app):
+        public = app.message_ids.filtered(lambda m: not m.subtype_id.internal)
+        return " | ".join(public.mapped("preview"))
+
+    def test_failure_reason_is_internal(self):
+        app = self._create_app()
+        app.action_deploy()
+        reason = "serviceaccount system:odoo-deployer cannot create deployments"
+        with (
+            mock.patch.object(
+                AppOperations, "apply", side_effect=CredentialsError(reason)
+            ),
+            self.assertLogs(kubernetes_app.__name__, "WARNING"),
+        ):
+            self._process(app)
+        self.assertEqual(app.state, "failed")
+        fault = self.env.ref("kubernetes_base.mt_app_provisioning_fault")
+        self.assertTrue(fault.internal)
+        self.assertFalse(fault.default)
+        self.assertEqual(app.message_ids[0].subtype_id, fault)
+        self.assertIn(reason, app.message_ids[0].body)
+        self.assertNotIn("system:odoo-deployer", self._public_texts(app))
+
+    def test_retry_reason_is_internal(self):
+        app = self._create_app()
+        app.action_deploy()
+        reason = "Connection refused by k8s-api.internal.example.com:6443"
+        with (
+            mock.patch.object(
+                AppOperations, "apply", side_effect=ClusterUnavailableError(reason)
+            ),
+            self.assertLogs(kubernetes_app.__name__, "WARNING"),
+        ):
+            self._process(app)
+        self.assertEqual(app.state, "queued")
+        fault = self.env.ref("kubernetes_base.mt_app_provisioning_fault")
+        self.assertEqual(app.message_ids[0].subtype_id, fault)
+        self.assertIn("Attempt 1 of 6 failed", app.message_ids[0].body)
+        self.assertNotIn("k8s-api.internal", self._public_texts(app))
+
+    def test_failing_rollout_reason_is_internal(self):
+        app = self._create_app()
+        app.action_deploy()
+        self._process(app)
+        failed = AppStatus("failed", "Pod shop-int-7d9: ImagePullBackOff")
+        with (
+            mock.patch.object(AppOperations, "status", return_value=failed),
+            self.assertLogs(kubernetes_app.__name__, "WARNING"),
+        ):
+            self._process(app)
+        self.assertNotIn("ImagePullBackOff", self._public_texts(app))
 
     def test_config_value_with_null_character_refused(self):
         app = self._create_app()
@@ -337,3 +423,98 @@ class TestProvisioning(KubernetesCase):
             self._process(app)
         self.assertEqual(app.state, "running")
         self.assertIn("follow-up step failed", app.message_ids[0].body)
+        self.assertEqual(
+            app.message_ids[0].subtype_id,
+            self.env.ref("kubernetes_base.mt_app_provisioning_fault"),
+        )
+
+    # -- suspend reasons and resumes -------------------------------------------
+
+    def test_suspend_reason_kept_until_running_again(self):
+        app = self._deploy()
+        app.action_suspend(reason="The invoice INV/2026/0001 is unpaid.")
+        self.assertEqual(app.suspend_reason, "The invoice INV/2026/0001 is unpaid.")
+        self._process(app)
+        self.assertEqual(app.state, "suspended")
+        self.assertEqual(app.suspend_reason, "The invoice INV/2026/0001 is unpaid.")
+
+        app.action_resume()
+        self._process(app)
+        self.assertEqual(app.state, "deploying")
+        self.assertTrue(app.suspend_reason, "kept until the rollout is done")
+        self._process(app)
+        self.assertEqual(app.state, "running")
+        self.assertFalse(app.suspend_reason)
+
+    def test_suspend_without_reason_clears_a_former_one(self):
+        app = self._deploy()
+        app.action_suspend(reason="Unpaid.")
+        app.action_suspend()
+        self.assertFalse(app.suspend_reason)
+
+    def test_queue_suspend_skips_the_checks(self):
+        app = self._deploy()
+        app.action_suspend(reason="Unpaid.")
+        self._process(app)
+        with self.assertRaisesRegex(
+            UserError, "The app shop-int is Suspended: it cannot be suspended now."
+        ):
+            app.action_suspend(reason="Closed.")
+        # A caller deciding itself, such as a closed subscription, may.
+        app._queue_suspend("The subscription is closed.")
+        self.assertEqual(app.pending_action, "suspend")
+        self.assertEqual(app.suspend_reason, "The subscription is closed.")
+        self._process(app)
+        self.assertEqual(app.state, "suspended")
+        self.assertEqual(app.suspend_reason, "The subscription is closed.")
+
+    def test_resume_deploys_a_rotation_asked_before_the_suspend(self):
+        app = self._deploy()
+        first = self._credentials(app)
+        app.action_rotate_credentials()
+        app._queue_suspend("Unpaid.")
+        self.assertTrue(app.rotate_credentials, "the rotation survives the suspend")
+        self._process(app)
+        self.assertEqual(app.state, "suspended")
+        self.assertEqual(self._deployment(app)["spec"]["replicas"], 0)
+        self.assertTrue(app.rotate_credentials)
+
+        app.action_resume()
+        calls = []
+        apply, resume = AppOperations.apply, AppOperations.resume
+
+        def spy(name, method):
+            def wrapper(operations, *args, **kwargs):
+                calls.append(name)
+                return method(operations, *args, **kwargs)
+
+            return wrapper
+
+        with (
+            mock.patch.object(AppOperations, "apply", spy("apply", apply)),
+            mock.patch.object(AppOperations, "resume", spy("resume", resume)),
+        ):
+            self._process(app)
+        self.assertEqual(calls, ["apply", "resume"], "new credentials, then pods")
+        self.assertEqual((app.state, app.pending_action), ("deploying", "watch"))
+        self.assertFalse(app.rotate_credentials)
+        self._process(app)
+        self.assertEqual(app.state, "running")
+        self.assertEqual(self._deployment(app)["spec"]["replicas"], 1)
+        rotated = self._credentials(app)
+        self.assertNotEqual(rotated["admin_password"], first["admin_password"])
+        self.assertNotEqual(rotated["db_password"], first["db_password"])
+
+    def test_resume_without_rotation_keeps_credentials(self):
+        app = self._deploy()
+        first = self._credentials(app)
+        app.action_suspend()
+        self._process(app)
+        app.action_resume()
+        with mock.patch.object(
+            AppOperations, "apply", side_effect=AssertionError("not a deploy")
+        ):
+            self._process(app)
+        self._process(app)
+        self.assertEqual(app.state, "running")
+        self.assertEqual(self._credentials(app), first)

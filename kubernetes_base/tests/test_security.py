@@ -13,25 +13,64 @@ class TestSecurity(KubernetesCase):
         super().setUpClass()
         cls.company.kubernetes_api_key = "token-for-admins-only"
 
+    def _settings_arch(self, user):
+        return (
+            self.env["res.config.settings"]
+            .with_user(user)
+            .get_view(self.env.ref("base.res_config_settings_view_form").id)["arch"]
+        )
+
     def test_api_key_hidden_from_kubernetes_manager(self):
-        company = self.company.with_user(self.manager)
+        # A manager who may even edit companies (Access Rights), but is not a
+        # system administrator: only the field's groups keep the key away.
+        # The settings model is for administrators; opened to managers here,
+        # so that the field's groups are the only barrier left.
+        manager = self.manager
+        manager.groups_id = [(4, self.env.ref("base.group_erp_manager").id)]
+        self.assertFalse(manager.has_group("base.group_system"))
+        self.env["ir.model.access"].create(
+            {
+                "name": "settings for Kubernetes managers (test)",
+                "model_id": self.env.ref("base.model_res_config_settings").id,
+                "group_id": self.env.ref("kubernetes_base.group_kubernetes_manager").id,
+                "perm_read": True,
+                "perm_create": True,
+            }
+        )
+
+        arch = self._settings_arch(manager)
+        self.assertIn('name="kubernetes_domain"', arch)
+        self.assertNotIn("kubernetes_api_key", arch)
+        self.assertNotIn(
+            "kubernetes_api_key",
+            self.env["res.config.settings"].with_user(manager).fields_get(),
+        )
+
+        company = self.company.with_user(manager)
         self.assertNotIn("kubernetes_api_key", company.fields_get())
-        with self.assertRaises(AccessError):
+        self.assertTrue(company.read(["kubernetes_domain"]))
+        with self.assertRaisesRegex(AccessError, "kubernetes_api_key"):
             company.read(["kubernetes_api_key"])
-        with self.assertRaises(AccessError):
-            company.kubernetes_api_key = "changed"
-        arch = self.env["res.config.settings"].get_view(
-            self.env.ref("base.res_config_settings_view_form").id
-        )["arch"]
-        self.assertIn('name="kubernetes_api_key"', arch)
-        field = self.env["res.config.settings"]._fields["kubernetes_api_key"]
-        self.assertEqual(field.groups, "base.group_system")
+        company.write({"kubernetes_domain": "managed.example.com"})
+        with self.assertRaisesRegex(AccessError, "kubernetes_api_key"):
+            company.write({"kubernetes_api_key": "changed"})
+
+        settings = self.env["res.config.settings"].with_user(manager).create({})
+        self.assertEqual(settings.kubernetes_domain, "managed.example.com")
+        with self.assertRaisesRegex(AccessError, "kubernetes_api_key"):
+            settings.read(["kubernetes_api_key"])
+        self.assertEqual(
+            self.company.sudo().kubernetes_api_key, "token-for-admins-only"
+        )
 
     def test_api_key_readable_by_system_administrator(self):
         admin = self.env.ref("base.user_admin")
+        self.assertIn('name="kubernetes_api_key"', self._settings_arch(admin))
         self.assertEqual(
             self.company.with_user(admin).kubernetes_api_key, "token-for-admins-only"
         )
+        settings = self.env["res.config.settings"].with_user(admin).create({})
+        self.assertEqual(settings.kubernetes_api_key, "token-for-admins-only")
 
     def test_manager_can_test_connection_without_reading_the_key(self):
         action = self.company.with_user(
