@@ -321,7 +321,9 @@ def render_objects(manifests, values):
             except RenderError as err:
                 # an object's kind or name may come from a secret value
                 raise RenderError(
-                    _masked(err.reason, secret_values), manifest=err.manifest, line=line
+                    _masked(err.reason, secret_values),
+                    manifest=err.manifest,
+                    line=err.line,
                 ) from err
             objects.append(obj)
 
