@@ -76,6 +76,44 @@ class KubernetesConfigMap(models.Model):
         ),
     ]
 
+    def init(self):
+        # A database from the time values were shared by text: every further
+        # entry holding a shared value gets a copy of its own, so that
+        # unique(value_id), retried at the end of the update, holds.
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT id, value_id FROM (
+                SELECT id, value_id, row_number() OVER (
+                    PARTITION BY value_id ORDER BY id
+                ) AS position
+                FROM kubernetes_config_map
+            ) AS entries
+            WHERE position > 1
+            """
+        )
+        copies = []
+        for entry_id, value_id in cr.fetchall():
+            cr.execute(
+                """
+                INSERT INTO kubernetes_config_value
+                    (value, create_uid, create_date, write_uid, write_date)
+                SELECT value, create_uid, create_date, write_uid, write_date
+                FROM kubernetes_config_value WHERE id = %s
+                RETURNING id
+                """,
+                (value_id,),
+            )
+            copies.append(cr.fetchone()[0])
+            cr.execute(
+                "UPDATE kubernetes_config_map SET value_id = %s WHERE id = %s",
+                (copies[-1], entry_id),
+            )
+        if copies:
+            values = self.env["kubernetes.config.value"].browse(copies)
+            self.env.invalidate_all()
+            self.env.add_to_compute(values._fields["company_id"], values)
+
     @api.depends("product_tmpl_id")
     def _compute_is_template(self):
         for entry in self:

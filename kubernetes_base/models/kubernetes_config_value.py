@@ -49,6 +49,15 @@ class KubernetesConfigValue(models.Model):
         "by every company.",
     )
 
+    def init(self):
+        # Values were once shared by text, unique per text; a database from
+        # that time keeps the constraint, which would refuse a second value
+        # record with the same text.
+        self.env.cr.execute(
+            "ALTER TABLE kubernetes_config_value "
+            "DROP CONSTRAINT IF EXISTS kubernetes_config_value_value_unique"
+        )
+
     @api.depends("config_map_ids.company_id")
     def _compute_company_id(self):
         for config_value in self:
