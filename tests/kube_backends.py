@@ -97,11 +97,13 @@ class Backend:
         return self.name in HTTP_BACKENDS
 
     def transport(self, **overrides):
-        """Return a new transport of this backend (closed at teardown)."""
+        """Return a new transport of this backend (closed at teardown);
+        ``overrides`` change the settings, the URL of the mock included."""
         if self.name == "memory":
             transport = MemoryTransport(self.scope)
         else:
-            transport = TRANSPORTS[self.name](settings(self.kube.url, **overrides))
+            overrides.setdefault("url", self.kube.url)
+            transport = TRANSPORTS[self.name](settings(**overrides))
         self._transports.append(transport)
         return transport
 

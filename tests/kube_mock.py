@@ -13,14 +13,18 @@ into, and nothing more:
   kmock's path parser reads as a namespace prefix (see :func:`parse_path`);
 - server-side apply (``Content-Type: application/apply-patch+yaml``) of a
   missing object creates it, as the real API server does, instead of 404;
-- ``PUT`` replaces an object, and wants the current ``resourceVersion``;
 - ``labelSelector`` on lists (equality and existence terms);
 - ``uid``, ``creationTimestamp``, ``resourceVersion`` (changed only when the
   object changes) and ``generation`` (changed only when ``spec`` changes);
 - optionally, a Deployment and StatefulSet ``status`` that reads as rolled
   out, as if controllers ran (``auto_rollout``);
-- ``/version``, ``/api`` and ``/apis`` with a trailing slash, as kr8s asks
-  for them, and a ``/version`` of a Kubernetes release kr8s supports.
+- ``/version/`` with a trailing slash, as both clients ask for it, answering
+  a Kubernetes release kr8s supports.
+
+The backends send nothing else: server-side apply (``PATCH``), ``GET`` of an
+object or a list, ``DELETE`` and the version. Other gaps of kmock (``PUT``,
+discovery under ``/api/`` and ``/apis/``) are left open, as no backend meets
+them.
 
 Server-side apply itself stays kmock's merge patch: dicts merge, lists and
 scalars replace, ``null`` removes a key; field ownership is not emulated.
@@ -114,21 +118,6 @@ def match_selector(labels, selector):
 # Helpers ---------------------------------------------------------------------
 
 
-def merge_patch_for(live, target):
-    """Return the JSON merge patch that turns ``live`` into ``target``
-    (RFC 7386): what a ``PUT`` replacement is in kmock's patch terms."""
-    patch = {}
-    for key in live:
-        if key not in target:
-            patch[key] = None
-    for key, value in target.items():
-        if isinstance(value, dict) and isinstance(live.get(key), dict):
-            patch[key] = merge_patch_for(live[key], value)
-        else:
-            patch[key] = value
-    return patch
-
-
 def _comparable(obj):
     """The object without the fields the server itself maintains."""
     obj = copy.deepcopy(dict(obj))
@@ -188,8 +177,6 @@ class KubeEmulator(kmock.KubernetesEmulator):
         bundled = importlib.resources.files("kmock._internal") / "resources.json.gz"
         self.resources.load_data(gzip.decompress(bundled.read_bytes()))
         self.fallback["get /version/"] << self._serve_server_version
-        self.fallback["get /api/"] << self._serve_api
-        self.fallback["get /apis/"] << self._serve_apis
 
     async def _serve_server_version(self, request):
         major, minor = self.git_version.lstrip("v").split(".")[:2]
@@ -204,11 +191,13 @@ class KubeEmulator(kmock.KubernetesEmulator):
 
     async def _handle(self, request):
         original = request
-        if request.resource is not None and request.name is not None:
-            if request.method == enums.method.PUT:
-                request = await self._prepare_put(request)
-            elif request.method == enums.method.PATCH and self._is_apply(request):
-                request = await self._prepare_apply(request)
+        if (
+            request.resource is not None
+            and request.name is not None
+            and request.method == enums.method.PATCH
+            and self._is_apply(request)
+        ):
+            request = await self._prepare_apply(request)
         # kmock routes a request to a reaction only if it is the very object
         # it recorded, and finds it by walking every request recorded so far:
         # its list holds the requests in flight only (the rewritten one, if
@@ -239,42 +228,6 @@ class KubeEmulator(kmock.KubernetesEmulator):
         if missing:
             return attrs.evolve(request, action=enums.action.CREATE)
         return request
-
-    async def _prepare_put(self, request):
-        """Turn a replacement into the merge patch kmock applies, after the
-        API server's checks on ``resourceVersion``."""
-        async with self._lock:
-            live = self._live(request)
-            if live is None:
-                raise kmock.KubernetesObjectNotFoundError()
-            body = copy.deepcopy(request.data or {})
-            wanted = (body.get("metadata") or {}).get("resourceVersion")
-            current = (live.raw.get("metadata") or {}).get("resourceVersion")
-            if not wanted:
-                raise kmock.KubernetesError(
-                    status=422,
-                    reason="Invalid",
-                    message="metadata.resourceVersion: Invalid value: 0x0: "
-                    "must be specified for an update",
-                )
-            if wanted != current:
-                raise kmock.KubernetesError(
-                    status=409,
-                    reason="Conflict",
-                    message="Operation cannot be fulfilled on "
-                    f"{request.resource.plural} {request.name!r}: the object "
-                    "has been modified; please apply your changes to the latest "
-                    "version and try again",
-                )
-            # The server keeps what only it sets.
-            body.setdefault("metadata", {})
-            for field in ("uid", "creationTimestamp", "generation"):
-                if field in live.raw.get("metadata", {}):
-                    body["metadata"][field] = live.raw["metadata"][field]
-            if "status" in live.raw:
-                body["status"] = live.raw["status"]
-            patch = merge_patch_for(live.raw, body)
-        return attrs.evolve(request, action=enums.action.UPDATE, data=patch)
 
     async def _serve_create(self, request):
         await self._settle(request)

@@ -21,6 +21,7 @@ import werkzeug
 from kube_backends import (
     NAMESPACE,
     TOKEN,
+    TRANSPORTS,
     app_objects,
     labels,
     make_certificates,
@@ -29,13 +30,14 @@ from kube_backends import (
 from kubernetes import client as kubernetes_client
 from pytest_httpserver import HTTPServer
 
-from odoo.addons.kubernetes_base.lib import cluster, render
+from odoo.addons.kubernetes_base.lib import cluster, objects, render
 from odoo.addons.kubernetes_base.lib.exceptions import (
     ClusterUnavailableError,
     ConfigurationError,
     ConflictError,
     CredentialsError,
     InvalidObjectError,
+    NamespaceTerminatingError,
     NotFoundError,
 )
 
@@ -126,17 +128,50 @@ def test_config_change_updates_the_configmap_and_rolls_the_deployment(backend):
     assert old[render.CHECKSUM_ANNOTATION] != new[render.CHECKSUM_ANNOTATION]
 
 
-def test_apply_keeps_a_suspended_app_suspended(backend):
+def test_apply_brings_a_suspended_app_back(backend):
+    # What a resume does when a credential rotation waited for it: a deploy.
+    objects = app_objects(APP)
+    next(obj for obj in objects if obj["kind"] == "Deployment")["spec"]["replicas"] = 2
     operations = backend.operations()
-    operations.apply(app_objects(APP))
+    operations.apply(objects)
     operations.suspend(NAMESPACE, labels(APP))
 
+    operations.apply(objects)
+
+    for kind, name, replicas in (
+        ("Deployment", APP, 2),
+        ("StatefulSet", f"{APP}-db", 1),
+    ):
+        stored = backend.stored("apps/v1", kind, NAMESPACE, name)
+        assert stored["spec"]["replicas"] == replicas, kind
+        annotations = stored["metadata"].get("annotations") or {}
+        assert cluster.ANNOTATION_REPLICAS not in annotations, kind
+    assert operations.status(NAMESPACE, labels(APP)).state == "ready"
+    # No stale mark is left for a later suspend and resume to misread.
+    operations.suspend(NAMESPACE, labels(APP))
+    stored = backend.stored("apps/v1", "Deployment", NAMESPACE, APP)
+    assert stored["metadata"]["annotations"][cluster.ANNOTATION_REPLICAS] == "2"
+    operations.resume(NAMESPACE, labels(APP))
+    stored = backend.stored("apps/v1", "Deployment", NAMESPACE, APP)
+    assert stored["spec"]["replicas"] == 2
+
+
+def test_apply_of_a_suspended_app_uses_the_scale_manager_to_wake_it(http_backend):
+    operations = http_backend.operations()
+    operations.apply(app_objects(APP))
+    operations.suspend(NAMESPACE, labels(APP))
+    http_backend.kube.reset_requests()
+
     operations.apply(app_objects(APP))
 
-    assert (
-        backend.stored("apps/v1", "Deployment", NAMESPACE, APP)["spec"]["replicas"] == 0
-    )
-    assert operations.status(NAMESPACE, labels(APP)).state == "suspended"
+    patches = [r for r in http_backend.kube.requests() if r.method == "PATCH"]
+    scale = [r for r in patches if r.params["fieldManager"].endswith("-scale")]
+    assert len(patches) == len(app_objects(APP)) + 2
+    assert sorted(r.path.rsplit("/", 1)[1] for r in scale) == [APP, f"{APP}-db"]
+    for request in scale:
+        assert request.data["metadata"]["annotations"] == {
+            cluster.ANNOTATION_REPLICAS: None
+        }
 
 
 def test_unsupported_kind_is_refused_before_any_call(backend):
@@ -161,6 +196,39 @@ def test_read_secret_decodes_the_credentials(backend):
 
     assert values["ADMIN_PASSWORD"] == f"admin-{APP}-secret"
     assert operations.read_secret(NAMESPACE, "nothing-here") is None
+
+
+def _credentials_secret(credentials):
+    return objects.credentials_secret(
+        f"{APP}-credentials", NAMESPACE, labels(APP), credentials
+    )
+
+
+def test_credentials_are_generated_once_then_kept(backend):
+    operations = backend.operations()
+    operations.apply(app_objects(APP))
+
+    first = operations.credentials(NAMESPACE, f"{APP}-credentials")
+    assert set(first) == {"admin_password", "db_password"}
+    operations.apply([_credentials_secret(first)])
+
+    assert operations.credentials(NAMESPACE, f"{APP}-credentials") == first
+
+
+def test_rotation_renews_the_admin_password_and_keeps_the_database_one(backend):
+    operations = backend.operations()
+    stored = {"admin_password": "old-admin-secret", "db_password": "db-secret-kept"}
+    operations.apply([*app_objects(APP), _credentials_secret(stored)])
+
+    rotated = operations.credentials(NAMESPACE, f"{APP}-credentials", rotate=True)
+
+    assert rotated["db_password"] == "db-secret-kept"
+    assert rotated["admin_password"] not in ("old-admin-secret", "")
+    assert len(rotated["admin_password"]) == 24
+    operations.apply([*app_objects(APP, secrets=rotated), _credentials_secret(rotated)])
+    app_secret = operations.read_secret(NAMESPACE, f"{APP}-secret")
+    assert app_secret["POSTGRES_PASSWORD"] == "db-secret-kept"
+    assert app_secret["ADMIN_PASSWORD"] == rotated["admin_password"]
 
 
 def test_read_secret_decodes_base64_data(http_backend):
@@ -378,6 +446,164 @@ def test_delete_leaves_other_apps_alone(backend):
     assert backend.stored("v1", "Namespace", None, NAMESPACE) is None
 
 
+def _extra_objects(name, namespace=NAMESPACE):
+    """Objects of the other kinds the backends apply, for app ``name``."""
+    metadata = {"name": name, "namespace": namespace, "labels": labels(name)}
+    pod = {
+        "metadata": {"labels": labels(name)},
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{"name": "job", "image": "busybox"}],
+        },
+    }
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata},
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": metadata,
+            "spec": {"podSelector": {"matchLabels": labels(name)}},
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": metadata,
+            "spec": {"template": pod},
+        },
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": metadata,
+            "spec": {
+                "schedule": "0 3 * * *",
+                "jobTemplate": {"spec": {"template": pod}},
+            },
+        },
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": metadata,
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels(name)}},
+        },
+    ]
+
+
+def test_delete_removes_every_kind_the_backends_apply(backend):
+    operations = backend.operations()
+    operations.apply(app_objects(APP) + _extra_objects(APP))
+    operations.apply(app_objects(OTHER) + _extra_objects(OTHER))
+
+    deleted = operations.delete(NAMESPACE, labels(APP))
+
+    for obj in _extra_objects(APP):
+        assert cluster.object_ref(obj) in deleted
+        assert backend.names(obj["apiVersion"], obj["kind"], NAMESPACE) == [OTHER]
+    # Traffic first, then workloads, then what they use.
+    kinds = [ref.split("/")[0] for ref in deleted]
+    assert kinds.index("Ingress") < kinds.index("Deployment")
+    assert kinds.index("Service") < kinds.index("Job")
+    assert kinds.index("StatefulSet") < kinds.index("Secret")
+    assert kinds.index("CronJob") < kinds.index("ServiceAccount")
+    assert f"Namespace/{NAMESPACE}" not in deleted
+
+
+def _claim(name, **metadata):
+    """A volume claim as the cluster keeps it, with its protection finalizer."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": name,
+            "namespace": NAMESPACE,
+            "finalizers": ["kubernetes.io/pvc-protection"],
+            **metadata,
+        },
+        "spec": {"accessModes": ["ReadWriteOnce"]},
+    }
+
+
+def test_delete_removes_the_namespace_while_claims_wait_for_their_finalizer(
+    backend,
+):
+    # A real cluster puts kubernetes.io/pvc-protection on every volume claim:
+    # a deleted claim stays listed, with a deletionTimestamp, until no pod
+    # uses it any more.
+    objects = app_objects(APP)
+    for obj in objects:
+        if obj["kind"] == "PersistentVolumeClaim":
+            obj["metadata"]["finalizers"] = ["kubernetes.io/pvc-protection"]
+    operations = backend.operations()
+    operations.apply(objects)
+    backend.put(_claim(f"data-{APP}-db-0"))
+
+    deleted = operations.delete(NAMESPACE, labels(APP))
+
+    assert f"PersistentVolumeClaim/data-{APP}-db-0" in deleted
+    assert deleted[-1] == f"Namespace/{NAMESPACE}"
+    namespace = backend.stored("v1", "Namespace", None, NAMESPACE)
+    assert namespace is None or namespace["metadata"].get("deletionTimestamp")
+
+
+def test_delete_keeps_a_namespace_holding_objects_of_others(backend):
+    # An operator named an existing namespace, with objects of their own;
+    # the apply stamped the managed-by label on it all the same.
+    operations = backend.operations()
+    operations.apply(
+        [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "operator-notes", "namespace": NAMESPACE},
+                "data": {"owner": "ops"},
+            },
+        ]
+    )
+    operations.apply(app_objects(APP))
+
+    deleted = operations.delete(NAMESPACE, labels(APP))
+
+    assert f"Namespace/{NAMESPACE}" not in deleted
+    assert backend.stored("v1", "ConfigMap", NAMESPACE, "operator-notes")
+    assert backend.stored("v1", "Namespace", None, NAMESPACE)
+
+
+def test_delete_ignores_what_kubernetes_puts_in_every_namespace(backend):
+    operations = backend.operations()
+    operations.apply(app_objects(APP))
+    backend.put(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "default", "namespace": NAMESPACE},
+        }
+    )
+    backend.put(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "kube-root-ca.crt", "namespace": NAMESPACE},
+            "data": {"ca.crt": "..."},
+        }
+    )
+    # A pod of the app, which its workload's deletion takes along later.
+    backend.put(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": f"{APP}-6d4b-x2",
+                "namespace": NAMESPACE,
+                "labels": labels(APP),
+            },
+        }
+    )
+
+    deleted = operations.delete(NAMESPACE, labels(APP))
+
+    assert deleted[-1] == f"Namespace/{NAMESPACE}"
+
+
 def test_delete_twice_is_harmless(backend):
     operations = backend.operations()
     operations.apply(app_objects(APP))
@@ -430,15 +656,128 @@ def test_no_token_sends_no_authorization(http_backend):
     assert all("Authorization" not in r.headers for r in http_backend.kube.requests())
 
 
-def test_environment_proxy_is_bypassed_for_no_proxy_hosts(http_backend, monkeypatch):
+@pytest.mark.parametrize(
+    "token", [f"{TOKEN}\n", f"  {TOKEN} ", f"\t{TOKEN}\r\n"], ids=repr
+)
+def test_whitespace_around_the_token_is_dropped(http_backend, token):
+    http_backend.operations(token=token).test_connection()
+
+    headers = {r.headers.get("Authorization") for r in http_backend.kube.requests()}
+    assert headers == {f"Bearer {TOKEN}"}
+
+
+@pytest.mark.parametrize(
+    "token", ["two words", "line\nbreak", "tab\there", "nul\x00", "tökén"], ids=repr
+)
+def test_a_token_no_header_can_carry_is_a_configuration_error(transport_class, token):
+    with pytest.raises(ConfigurationError, match="API key"):
+        transport_class(settings("http://127.0.0.1:1", token=token))
+
+
+def _dead_port_url():
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        dead_proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"
-    monkeypatch.setenv("HTTP_PROXY", dead_proxy)
-    monkeypatch.setenv("HTTPS_PROXY", dead_proxy)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        return f"http://127.0.0.1:{closed.getsockname()[1]}"
+
+
+@pytest.fixture
+def no_proxy_variables(monkeypatch):
+    """An environment without proxy variables, whatever the machine sets."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+# The proxy rule is kubectl's, decided by cluster.proxy_for for every backend.
+# The mock stands in for the proxy: it answers absolute-form requests as a
+# forward proxy passes them on. The cluster's name does not resolve, so only
+# a proxy reaches it.
+CLUSTER_BEHIND_PROXY = "http://cluster.invalid:6443"
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy"])
+def test_the_environment_proxy_is_used(http_backend, no_proxy_variables, variable):
+    no_proxy_variables.setenv(variable, http_backend.kube.url)
+    no_proxy_variables.setenv("NO_PROXY", "luster.invalid,.cluster.invalid")
+    transport = http_backend.transport(url=CLUSTER_BEHIND_PROXY)
+
+    message = cluster.AppOperations(transport).test_connection()
+
+    assert message.startswith("The cluster answered: Kubernetes v1.")
+    assert [r.path for r in http_backend.kube.requests()] == ["/version/"]
+
+
+@pytest.mark.parametrize("variable", ["ALL_PROXY", "HTTPS_PROXY"])
+def test_other_proxy_variables_are_not_used_for_http(
+    http_backend, no_proxy_variables, variable
+):
+    no_proxy_variables.setenv(variable, http_backend.kube.url)
+    transport = http_backend.transport(url=CLUSTER_BEHIND_PROXY)
+
+    with pytest.raises(ClusterUnavailableError, match="did not answer"):
+        cluster.AppOperations(transport).test_connection()
+
+    assert http_backend.kube.requests() == []
+
+
+@pytest.mark.parametrize("no_proxy", ["cluster.invalid", "*", "invalid:6443"])
+def test_no_proxy_hosts_go_direct(http_backend, no_proxy_variables, no_proxy):
+    no_proxy_variables.setenv("HTTP_PROXY", http_backend.kube.url)
+    no_proxy_variables.setenv("NO_PROXY", no_proxy)
+    transport = http_backend.transport(url=CLUSTER_BEHIND_PROXY)
+
+    with pytest.raises(ClusterUnavailableError, match="did not answer"):
+        cluster.AppOperations(transport).test_connection()
+
+    assert http_backend.kube.requests() == []
+
+
+def test_loopback_goes_direct_despite_a_proxy(http_backend, no_proxy_variables):
+    no_proxy_variables.setenv("HTTP_PROXY", _dead_port_url())
 
     assert http_backend.operations().test_connection()
+
+
+@pytest.mark.parametrize(
+    "pem",
+    [
+        "not a certificate",
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n"
+        "-----END CERTIFICATE-----\n",
+    ],
+    ids=["text", "bad-body"],
+)
+def test_a_malformed_ca_is_a_configuration_error(transport_class, httpserver, pem):
+    httpserver.expect_request(re.compile(r"/version/?")).respond_with_json(
+        {"major": "1", "minor": "33", "gitVersion": "v1.33.2"}
+    )
+    url = httpserver.url_for("/").replace("http://", "https://")
+
+    with pytest.raises(ConfigurationError, match="not a valid PEM certificate"):
+        transport = transport_class(settings(url, ca_cert=pem))
+        try:
+            cluster.AppOperations(transport).test_connection()
+        finally:
+            transport.close()
+
+    assert httpserver.log == []
+
+
+def test_kr8s_maps_a_ca_file_it_cannot_load(httpserver, tmp_path, monkeypatch):
+    # kr8s loads the CA file itself when it opens its session.
+    ca_pem, _cert, _key = make_certificates(tmp_path)
+    broken = tmp_path / "broken.pem"
+    broken.write_text("not a certificate")
+    url = httpserver.url_for("/").replace("http://", "https://")
+    transport = TRANSPORTS["kr8s"](settings(url, ca_cert=ca_pem))
+    monkeypatch.setattr(transport, "_write_ca", lambda pem: str(broken))
+
+    try:
+        with pytest.raises(ConfigurationError, match="CA certificate"):
+            transport.version()
+    finally:
+        transport.close()
 
 
 def test_ca_file_is_removed_on_close(transport_class, tmp_path):
@@ -537,6 +876,12 @@ def _answer_everything(server, status, message):
     server.expect_request(re.compile(r".*")).respond_with_json(body, status=status)
 
 
+def _answer_everything_but_version(server, status, message):
+    server.expect_request(re.compile(r".*")).respond_with_json(
+        _status_body(status, message), status=status
+    )
+
+
 FAULTS = [
     (401, CredentialsError, "The cluster refused the credentials"),
     (403, CredentialsError, "The cluster refused the permission"),
@@ -575,6 +920,79 @@ def test_fault_is_mapped_and_nothing_is_applied_twice(
     patched = _patched_paths(httpserver)
     assert len(patched) == 2
     assert len(set(patched)) == 2
+
+
+def _terminating_body(namespace=NAMESPACE):
+    """What the API server answers for a write into a namespace being deleted."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Status",
+        "status": "Failure",
+        "message": f'configmaps "r4ts-config" is forbidden: unable to create new '
+        f"content in namespace {namespace} because it is being terminated",
+        "reason": "Forbidden",
+        "details": {
+            "name": "r4ts-config",
+            "kind": "configmaps",
+            "causes": [
+                {
+                    "reason": "NamespaceTerminating",
+                    "message": f"namespace {namespace} is being terminated",
+                    "field": "metadata.namespace",
+                }
+            ],
+        },
+        "code": 403,
+    }
+
+
+def test_a_namespace_being_deleted_is_retryable(transport_class, httpserver):
+    httpserver.expect_request(re.compile(r"/version/?")).respond_with_json(
+        {"major": "1", "minor": "33", "gitVersion": "v1.33.2"}
+    )
+    httpserver.expect_request(re.compile(r".*")).respond_with_json(
+        _terminating_body(), status=403
+    )
+    config = next(obj for obj in app_objects(APP) if obj["kind"] == "ConfigMap")
+    transport = transport_class(settings(httpserver.url_for("/")))
+
+    try:
+        with pytest.raises(NamespaceTerminatingError) as raised:
+            transport.apply(config)
+    finally:
+        transport.close()
+
+    assert raised.value.retryable
+    assert raised.value.status == 403
+    assert "still being deleted" in str(raised.value)
+    assert "refused" not in str(raised.value)
+    assert len(_patched_paths(httpserver)) == 1
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_connection_test_is_one_request(transport_class, httpserver, status):
+    _answer_everything_but_version(httpserver, status, "Unauthorized")
+    transport = transport_class(settings(httpserver.url_for("/")))
+
+    try:
+        with pytest.raises(CredentialsError, match=f"HTTP {status}"):
+            cluster.AppOperations(transport).test_connection()
+    finally:
+        transport.close()
+
+    assert len(httpserver.log) == 1
+
+
+def test_an_operation_sends_only_its_own_requests(http_backend):
+    objects = app_objects(APP)
+
+    http_backend.operations().apply(objects)
+
+    requests = http_backend.kube.requests()
+    # One apply per object and one read per workload; no version request.
+    assert [r.method for r in requests].count("PATCH") == len(objects)
+    assert len(requests) == len(objects) + 2
+    assert not [r for r in requests if r.path.startswith("/version")]
 
 
 def test_fault_on_reads_is_mapped(transport_class, httpserver):
@@ -622,6 +1040,63 @@ def test_response_slower_than_the_timeout_is_retryable(transport_class, httpserv
     assert raised.value.retryable
     time.sleep(1.2)  # let the slow answer finish before counting
     assert len(_patched_paths(httpserver)) == 1
+
+
+def test_kr8s_cuts_a_trickling_answer_at_the_timeout(httpserver):
+    # The official client bounds each read only (see its transport's notes).
+    def trickle(request):
+        def body():
+            yield b'{"kind": "ConfigMap", '
+            for _index in range(20):
+                time.sleep(0.2)
+                yield b" "
+            yield b"}"
+
+        return werkzeug.Response(body(), content_type="application/json")
+
+    httpserver.expect_request(re.compile(r".*"), method="GET").respond_with_handler(
+        trickle
+    )
+    transport = TRANSPORTS["kr8s"](settings(httpserver.url_for("/"), timeout=0.8))
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(ClusterUnavailableError, match="no complete answer"):
+            transport.get("v1", "ConfigMap", NAMESPACE, "c")
+    finally:
+        transport.close()
+
+    # Four seconds of trickle, each piece well within the timeout.
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<html><body>Welcome to nginx!</body></html>", "text/html"),
+        ('["not", "an", "object"]', "application/json"),
+    ],
+    ids=["html", "json-list"],
+)
+def test_an_answer_that_is_not_kubernetes_is_permanent(
+    transport_class, httpserver, body, content_type
+):
+    httpserver.expect_request(re.compile(r".*")).respond_with_data(
+        body, content_type=content_type
+    )
+    transport = transport_class(settings(httpserver.url_for("/")))
+
+    try:
+        with pytest.raises(ConfigurationError) as raised:
+            cluster.AppOperations(transport).test_connection()
+        with pytest.raises(ConfigurationError):
+            transport.list("v1", "ConfigMap", NAMESPACE, labels(APP))
+    finally:
+        transport.close()
+
+    assert not raised.value.retryable
+    assert "did not answer the version request as a Kubernetes API" in str(raised.value)
+    assert "check the Kubernetes API URL" in str(raised.value)
 
 
 def test_refused_connection_is_retryable(transport_class):

@@ -6,17 +6,21 @@ share them, so they are checked here once on plain objects.
 
 import base64
 import copy
+import gc
+import os
 import threading
 
 import pytest
-from kube_backends import NAMESPACE, app_objects, labels
+from kube_backends import NAMESPACE, app_objects, labels, make_certificates
 
 from odoo.addons.kubernetes_base.lib import cluster, render
 from odoo.addons.kubernetes_base.lib.exceptions import (
     ClusterUnavailableError,
+    ConfigurationError,
     ConflictError,
     CredentialsError,
     InvalidObjectError,
+    NamespaceTerminatingError,
     NotFoundError,
     PermanentError,
 )
@@ -171,6 +175,31 @@ def test_deployment_rollout_follows_kubectl(status, state, words):
             "rolled out",
         ),
         (
+            # kubectl gates the partition check on a partition being set, and
+            # calls a rollout with rollingUpdate but no partition complete, its
+            # revisions unchecked; API servers default the partition to 0.
+            _statefulset(
+                strategy={"type": "RollingUpdate", "rollingUpdate": {}},
+                observedGeneration=1,
+                readyReplicas=1,
+                currentRevision="db-1",
+                updateRevision="db-2",
+            ),
+            "ready",
+            "rolled out",
+        ),
+        (
+            _statefulset(
+                replicas=2,
+                strategy={"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+                observedGeneration=1,
+                readyReplicas=2,
+                updatedReplicas=1,
+            ),
+            "progressing",
+            "1 of 2 new pods updated",
+        ),
+        (
             _statefulset(strategy={"type": "OnDelete"}, observedGeneration=1),
             "failed",
             "RollingUpdate",
@@ -286,6 +315,60 @@ def test_error_for_status(status, error, retryable):
     assert "Pod/x" in str(err)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "message": "forbidden",
+            "details": {"causes": [{"reason": "NamespaceTerminating"}]},
+        },
+        b'{"message": "unable to create new content in namespace acme because '
+        b'it is being terminated"}',
+        "unable to create new content in namespace acme because it is being terminated",
+    ],
+    ids=["cause", "message", "text"],
+)
+def test_a_namespace_being_deleted_is_not_a_credentials_error(body):
+    err = cluster.error_for_status(403, body, "ConfigMap/c")
+
+    assert type(err) is NamespaceTerminatingError
+    assert err.retryable
+    assert str(err).startswith(
+        "The namespace is still being deleted, so ConfigMap/c cannot be written yet"
+    )
+
+
+def test_other_403_answers_stay_credentials_errors():
+    err = cluster.error_for_status(
+        403,
+        {"message": "forbidden", "details": {"causes": [{"reason": "Other"}]}},
+        "ConfigMap/c",
+    )
+
+    assert type(err) is CredentialsError
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"kind": "Status"}', {"kind": "Status"}),
+        (b"", {}),
+        ("{}", {}),
+    ],
+)
+def test_json_answer(content, expected):
+    assert cluster.json_answer(content, "x") == expected
+
+
+@pytest.mark.parametrize("content", [b"<html>hello</html>", b"[1, 2]", b'"text"'])
+def test_an_answer_that_is_not_a_json_object_is_permanent(content):
+    with pytest.raises(ConfigurationError, match="as a Kubernetes API does") as raised:
+        cluster.json_answer(content, "the version request", 200)
+
+    assert not raised.value.retryable
+    assert "(HTTP 200" in str(raised.value)
+
+
 def test_error_message_in_plain_words():
     err = cluster.error_for_status(401, {"message": "Unauthorized"}, "the list of pods")
 
@@ -311,6 +394,120 @@ def test_resource_paths():
         cluster.resource_path("v1", "Secret", None, "s")
     with pytest.raises(InvalidObjectError, match="not supported"):
         cluster.resource_info("v1", "Node")
+
+
+def test_app_kinds_are_every_namespaced_kind_but_pods():
+    namespaced = {key for key, (_plural, scoped) in cluster.RESOURCES.items() if scoped}
+
+    assert set(cluster.APP_KINDS) == namespaced - {("v1", "Pod")}
+    assert len(cluster.APP_KINDS) == len(set(cluster.APP_KINDS))
+    order = [kind for _version, kind in cluster.APP_KINDS]
+    traffic = max(order.index(kind) for kind in ("Ingress", "Service"))
+    workloads = [order.index(kind) for kind in ("Deployment", "StatefulSet", "Job")]
+    rest = min(order.index(kind) for kind in ("ConfigMap", "Secret"))
+    assert traffic < min(workloads) and max(workloads) < rest
+    assert order[-1] == "PersistentVolumeClaim"
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        ("", False),
+        ("eyJhbGciOi.abc-DEF_123", False),
+        (" padded\n", False),
+        ("two words", True),
+        ("line\nbreak", True),
+        ("nul\x00", True),
+        ("tökén", True),
+    ],
+)
+def test_token_problem(token, problem):
+    assert cluster.token_problem(token) is problem
+
+
+def test_settings_strip_the_token_and_refuse_what_no_header_carries():
+    assert cluster.ClusterSettings(" https://k8s:6443 ", token="tok\n").token == "tok"
+    assert cluster.ClusterSettings(" https://k8s:6443 ").url == "https://k8s:6443"
+    with pytest.raises(ConfigurationError, match="API key"):
+        cluster.ClusterSettings("https://k8s:6443", token="to k")
+
+
+def test_ca_certificate_problem(tmp_path):
+    ca_pem, _cert, _key = make_certificates(tmp_path)
+
+    assert cluster.ca_certificate_problem(ca_pem) == ""
+    assert cluster.ca_certificate_problem("") == ""
+    assert "no start line" in cluster.ca_certificate_problem("garbage")
+    assert cluster.ca_certificate_problem("é" + ca_pem)
+    with pytest.raises(ConfigurationError, match="not a valid PEM certificate"):
+        cluster.write_ca_file(object, "garbage")
+
+
+def test_a_forked_child_leaves_the_parents_ca_file_alone(tmp_path):
+    ca_pem, _cert, _key = make_certificates(tmp_path)
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    path, cleanup = cluster.write_ca_file(owner, ca_pem)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        # The child's copy of the transport is collected, or closed.
+        cleanup()
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+    assert os.path.exists(path)
+    del owner
+    gc.collect()
+    assert not os.path.exists(path)
+
+
+@pytest.mark.parametrize(
+    ("url", "no_proxy", "proxied"),
+    [
+        ("https://k8s.example.com", "", True),
+        ("https://k8s.example.com", "example.com", False),
+        ("https://example.com", "example.com", False),
+        ("https://badexample.com", "example.com", True),
+        ("https://k8s.example.com", ".example.com", False),
+        ("https://example.com", ".example.com", True),
+        ("https://example.com", "*.example.com", True),
+        ("https://k8s.example.com", "*.example.com", False),
+        ("https://k8s.example.com:6443", "k8s.example.com:6443", False),
+        ("https://k8s.example.com:6443", "k8s.example.com:443", True),
+        ("https://k8s.example.com", "k8s.example.com:443", False),
+        ("https://10.1.2.3:6443", "10.0.0.0/8", False),
+        ("https://10.1.2.3:6443", "10.1.2.3", False),
+        ("https://10.1.2.4:6443", "10.1.2.3, 192.168.0.0/16", True),
+        ("https://[fd00::1]:6443", "fd00::/8", False),
+        ("https://k8s.example.com", "other.org,*", False),
+        ("https://localhost:6443", "", False),
+        ("https://127.0.0.2:6443", "", False),
+        ("https://[::1]:6443", "", False),
+    ],
+)
+def test_proxy_for_follows_kubectl(monkeypatch, url, no_proxy, proxied):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+
+    expected = "http://proxy.example:3128" if proxied else None
+    assert cluster.proxy_for(url) == expected
+
+
+def test_proxy_for_takes_the_variable_of_the_scheme(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://plain.example:3128")
+    monkeypatch.setenv("ALL_PROXY", "http://all.example:3128")
+
+    assert cluster.proxy_for("http://k8s.example.com") == "http://plain.example:3128"
+    assert cluster.proxy_for("https://k8s.example.com") is None
 
 
 def test_labels_match_the_renderer():

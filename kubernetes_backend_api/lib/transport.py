@@ -3,9 +3,11 @@
 One :class:`ApiTransport` is one company's connection: its own
 ``Configuration`` and ``ApiClient``, built from :class:`ClusterSettings` and
 nothing else. The process-wide default configuration is never read nor
-changed, no kubeconfig is loaded, and the proxy is decided here from the
-standard ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` variables, as kubectl
-does, rather than left to the client's partial reading of them.
+changed, no kubeconfig is loaded, and the proxy is decided by
+:func:`~odoo.addons.kubernetes_base.lib.cluster.proxy_for` from the standard
+``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` variables, as kubectl does,
+rather than left to the client's partial reading of them (36.x ignores
+``NO_PROXY``).
 
 Calls go through the typed API classes (``CoreV1Api.patch_namespaced_...``)
 without their model layer: answers come back as the raw JSON the server sent,
@@ -23,15 +25,19 @@ answers come from ``_preload_content=False``, which both lines accept.
 Retries are off: a call is sent once, and the provisioning cron decides when
 to try again. A transport belongs to the process that built it; after a
 ``fork()`` build a new one (the deployers build one per operation anyway).
+
+**Timeouts.** The settings' timeout goes to urllib3 as a total, which bounds
+connecting and the wait for the answer's head; reading the body is bounded
+per read of the socket, not as a whole. A server that answers slowly is cut
+at the timeout, but one that trickles its body a few bytes at a time can hold
+a call longer (the kr8s transport bounds the whole call). urllib3 1.26 offers
+no clean way to bound the whole read.
 """
 
 import functools
-import json
 import logging
 import os
 import re
-import urllib.parse
-import urllib.request
 import warnings
 
 import urllib3
@@ -43,7 +49,9 @@ from odoo.addons.kubernetes_base.lib.cluster import (
     Transport,
     error_for_status,
     filter_by_labels,
+    json_answer,
     label_selector,
+    proxy_for,
     resource_info,
     unavailable,
     write_ca_file,
@@ -77,19 +85,6 @@ API_CLASSES = {
 def snake_case(kind):
     """Return the method suffix of a kind: ``ConfigMap`` -> ``config_map``."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
-
-
-def proxy_for(url):
-    """Return the proxy the environment sets for ``url``, or None when there
-    is none or ``NO_PROXY`` exempts its host."""
-    proxies = urllib.request.getproxies_environment()
-    parts = urllib.parse.urlsplit(url)
-    proxy = proxies.get(parts.scheme)
-    if not proxy:
-        return None
-    if urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
-        return None
-    return proxy
 
 
 class ApiTransport(Transport):
@@ -173,7 +168,7 @@ class ApiTransport(Transport):
             response.release_conn()
         if not 200 <= status <= 299:
             raise error_for_status(status, data, what)
-        return json.loads(data) if data else {}
+        return json_answer(data, what, status)
 
     def _api_error(self, err, what):
         if not err.status:

@@ -13,7 +13,18 @@ kr8s has no server-side apply of its own; the transport sends it through
 manager and ``force``. Reads, lists and deletes use ``call_api`` too, so each
 is exactly one request; kr8s is asked not to raise on HTTP errors (it would
 re-authenticate and resend a refused request three times) and the status is
-mapped here.
+mapped here. The client is built without kr8s' factory, which would ask the
+server for its version first (one more request per operation, and a refused
+one resent three times): building it reads the kubeconfig dict and sends
+nothing.
+
+The proxy is decided by
+:func:`~odoo.addons.kubernetes_base.lib.cluster.proxy_for`, the rule every
+backend follows, and given to kr8s as the kubeconfig's ``proxy-url``; the
+HTTP session reads nothing from the environment itself (``httpx`` would
+apply proxy variables by rules of its own). Each call, connecting and reading
+the whole answer included, is bounded by the settings' timeout
+(``asyncio.wait_for``), not only each wait on the socket.
 
 **Threads and forks.** kr8s' synchronous API runs every call on one
 background event-loop thread per process; a process forked after using it
@@ -45,7 +56,9 @@ from odoo.addons.kubernetes_base.lib.cluster import (
     Transport,
     error_for_status,
     filter_by_labels,
+    json_answer,
     label_selector,
+    proxy_for,
     resource_info,
     unavailable,
     write_ca_file,
@@ -56,6 +69,30 @@ from odoo.addons.kubernetes_base.lib.exceptions import (
 )
 
 _logger = logging.getLogger(__name__)
+
+
+class _Api(kr8s.asyncio.Api):
+    """kr8s' asynchronous client whose HTTP session ignores the environment
+    (proxy variables, ``SSL_CERT_FILE``, ``.netrc``): only the kubeconfig
+    dict of the transport counts."""
+
+    async def _create_session(self):
+        # kr8s' own session, as kr8s 0.20 builds it, with trust_env off.
+        headers = {"User-Agent": self.__version__, "content-type": "application/json"}
+        if self.auth.token:
+            headers["Authorization"] = f"Bearer {self.auth.token}"
+        if self._session:
+            await self._session.aclose()
+            self._session = None
+        self._session = httpx.AsyncClient(
+            base_url=self.auth.server,
+            headers=headers,
+            verify=await self.auth.ssl_context(),
+            timeout=self._timeout,
+            follow_redirects=True,
+            proxy=self.auth.proxy,
+            trust_env=False,
+        )
 
 
 def _close_loop(loop):
@@ -83,6 +120,9 @@ class Kr8sTransport(Transport):
         """Return the kubeconfig dict kr8s gets: the settings, nothing else."""
         settings = self.settings
         cluster = {"server": settings.url.rstrip("/")}
+        proxy = proxy_for(cluster["server"])
+        if proxy:
+            cluster["proxy-url"] = proxy
         if not settings.verify_tls:
             cluster["insecure-skip-tls-verify"] = True
         elif settings.ca_cert:
@@ -125,22 +165,13 @@ class Kr8sTransport(Transport):
     async def _get_api(self):
         """Return the kr8s client of this transport, built on first use.
 
-        kr8s authenticates and asks the server for its version while building
-        the client; that first answer is bounded and mapped like any call.
+        Built without kr8s' factory and its version check: this reads the
+        kubeconfig dict and sends no request.
         """
         if self._api is None:
-            what = "the connection"
-            factory = kr8s.asyncio.api(kubeconfig=self.kubeconfig())
+            api = _Api(bypass_factory=True, kubeconfig=self.kubeconfig())
             try:
-                api = await asyncio.wait_for(factory, self.settings.timeout)
-            except (asyncio.TimeoutError, kr8s.APITimeoutError) as err:
-                raise unavailable(
-                    what, f"no answer within {self.settings.timeout}s"
-                ) from err
-            except kr8s.ServerError as err:
-                raise _server_error(err, what) from err
-            except httpx.TransportError as err:
-                raise _transport_error(err, what) from err
+                await api.auth
             except ValueError as err:
                 raise ConfigurationError(
                     f"kr8s refused the connection settings: {err}"
@@ -184,28 +215,40 @@ class Kr8sTransport(Transport):
         )
 
     async def _arequest(self, what, method, version, namespace, url, **kwargs):
-        api = await self._get_api()
-        base = "/version" if version is None else ""
+        timeout = self.settings.timeout
         try:
-            async with api.call_api(
-                method,
-                version="" if version is None else version,
-                base=base,
-                namespace=namespace,
-                url=url,
-                raise_for_status=False,
-                **kwargs,
-            ) as response:
-                status, content = response.status_code, response.content
-        except kr8s.APITimeoutError as err:
-            raise unavailable(
-                what, f"no answer within {self.settings.timeout}s"
-            ) from err
+            status, content = await asyncio.wait_for(
+                self._asend(method, version, namespace, url, **kwargs), timeout
+            )
+        except (asyncio.TimeoutError, kr8s.APITimeoutError) as err:
+            raise unavailable(what, f"no complete answer within {timeout}s") from err
         except httpx.TransportError as err:
             raise _transport_error(err, what) from err
+        except (ssl.SSLError, FileNotFoundError, PermissionError) as err:
+            # kr8s loads the CA file when it opens its session, outside the
+            # error types of httpx.
+            raise ConfigurationError(
+                f"The TLS settings of the cluster could not be loaded for {what}; "
+                f"check the CA certificate: {err}"
+            ) from err
         if not 200 <= status <= 299:
             raise error_for_status(status, content, what)
-        return json.loads(content) if content else {}
+        return json_answer(content, what, status)
+
+    async def _asend(self, method, version, namespace, url, **kwargs):
+        """Send one request with kr8s; return ``(status, content)``."""
+        api = await self._get_api()
+        base = "/version" if version is None else ""
+        async with api.call_api(
+            method,
+            version="" if version is None else version,
+            base=base,
+            namespace=namespace,
+            url=url,
+            raise_for_status=False,
+            **kwargs,
+        ) as response:
+            return response.status_code, response.content
 
     @staticmethod
     def _where(info, namespace, name=None):
@@ -281,14 +324,6 @@ def _transport_error(err, what):
             f"the CA certificate or the TLS verification setting: {err}"
         )
     return unavailable(what, str(err) or type(err).__name__)
-
-
-def _server_error(err, what):
-    """Return the error for an HTTP error answer kr8s raised itself."""
-    response = getattr(err, "response", None)
-    if response is None:
-        return unavailable(what, str(err))
-    return error_for_status(response.status_code, response.content, what)
 
 
 def _is_tls_failure(err):

@@ -5,8 +5,8 @@ from odoo import _
 
 from odoo.addons.component.core import AbstractComponent
 
-from ..lib import objects, render, secrets
-from ..lib.cluster import AppOperations, ClusterSettings
+from ..lib import objects, render
+from ..lib.cluster import AppOperations, ClusterSettings, token_problem
 from ..lib.exceptions import ConfigurationError, KubernetesError
 
 _logger = logging.getLogger(__name__)
@@ -23,23 +23,38 @@ class KubernetesClusterDeployer(AbstractComponent):
     _name = "kubernetes.deployer.cluster"
     _inherit = "kubernetes.deployer"
 
-    #: Whether the backend needs an API URL and a token.
-    _needs_connection = True
-
     def _build_transport(self, settings):
         """Return a :class:`..lib.cluster.Transport` for ``settings``."""
         raise NotImplementedError
 
     def _get_settings(self):
-        """Return the company's :class:`..lib.cluster.ClusterSettings`."""
+        """Return the company's :class:`..lib.cluster.ClusterSettings`.
+
+        The token is read without the whitespace around it (a pasted token
+        often ends with a newline); one that still holds a character no HTTP
+        header carries raises :class:`..lib.exceptions.ConfigurationError`.
+        """
         company = self.collection.sudo()
-        if self._needs_connection and not company.kubernetes_api_url:
+        url = (company.kubernetes_api_url or "").strip()
+        token = ""
+        if self._needs_connection:
+            token = (company.kubernetes_api_key or "").strip()
+        if self._needs_connection and not url:
             raise ConfigurationError(
                 _("Set the Kubernetes API URL of company %s.", company.name)
             )
+        if token_problem(token):
+            raise ConfigurationError(
+                _(
+                    "The Kubernetes API key of company %(company)s contains spaces "
+                    "or other characters a token cannot hold: enter the token "
+                    "alone.",
+                    company=company.name,
+                )
+            )
         return ClusterSettings(
-            url=company.kubernetes_api_url or "",
-            token=company.kubernetes_api_key or "",
+            url=url,
+            token=token,
             ca_cert=company.kubernetes_ca_cert or "",
             verify_tls=company.kubernetes_verify_tls,
             timeout=float(company.kubernetes_timeout or 10),
@@ -77,15 +92,18 @@ class KubernetesClusterDeployer(AbstractComponent):
         return rendered
 
     def apply(self, app, new_credentials=False):
+        """Render and apply the app's objects; return the rendered objects.
+
+        The credentials come from the app's credentials Secret; with
+        ``new_credentials`` the admin password is renewed and the database
+        password kept (PostgreSQL only reads it when it creates its data).
+        """
         with self._operations() as operations:
-            namespace = app.namespace_id.name
-            credentials = None
-            if not new_credentials:
-                credentials = operations.read_secret(
-                    namespace, self._credentials_secret_name(app)
-                )
-            if not credentials:
-                credentials = secrets.generate_credentials()
+            credentials = operations.credentials(
+                app.namespace_id.name,
+                self._credentials_secret_name(app),
+                rotate=new_credentials,
+            )
             rendered = self._render(app, credentials)
             operations.apply(rendered)
             return rendered

@@ -18,6 +18,9 @@ class KubernetesDeployer(AbstractComponent):
 
     #: Value of ``res.company.kubernetes_backend`` this deployer serves.
     _backend_type = None
+    #: Whether the backend needs an API URL and a token (the settings show
+    #: those fields only then).
+    _needs_connection = True
 
     @classmethod
     def _component_match(cls, work, usage=None, model_name=None, **kw):

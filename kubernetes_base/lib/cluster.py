@@ -12,16 +12,22 @@ The rules, in short:
   Namespace comes first (one is added when the objects carry none). Applying
   an unchanged app changes nothing; a changed config value rolls the
   workloads through the checksum the renderer stamps on their pod templates.
-  A suspended workload stays suspended when the app is applied again.
+  Applying a suspended app brings it back: the workloads get the replicas of
+  their manifests again and lose the suspend annotation.
 - **Status** follows ``kubectl rollout status`` for Deployments and
   StatefulSets, adds the waiting reason of a pod that is not ready, and the
   Ingress address.
 - **Suspend and resume** scale Deployments and StatefulSets to zero and back,
   remembering the replicas in an annotation; they apply with their own field
   manager (:data:`SCALE_MANAGER_SUFFIX`) so the app's manifest is left alone.
-- **Delete** removes the app's objects, found by its labels (filtered on the
-  client too), the volume claims of its StatefulSets, then the Namespace when
-  no object managed by these addons is left in it.
+- **Delete** removes the app's objects of every namespaced kind the layer
+  knows, found by its labels (filtered on the client too), then the volume
+  claims of its StatefulSets, then the Namespace when nothing else is left in
+  it: no object of a known kind, whoever made it, apart from what is being
+  deleted and what Kubernetes puts in every namespace.
+- **Connection**: the company's URL, token and CA only; the standard proxy
+  variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``) are honoured as
+  kubectl does, by the same rule in every backend (:func:`proxy_for`).
 
 :class:`MemoryTransport` is the in-memory cluster of the dry-run backend.
 """
@@ -31,22 +37,28 @@ import base64
 import copy
 import dataclasses
 import datetime
+import ipaddress
 import itertools
 import json
 import os
 import re
+import ssl
 import tempfile
 import threading
 import urllib.parse
+import urllib.request
 import uuid
 import weakref
 
+from . import secrets
 from .exceptions import (
     ClusterUnavailableError,
+    ConfigurationError,
     ConflictError,
     CredentialsError,
     InvalidObjectError,
     KubernetesError,
+    NamespaceTerminatingError,
     NotFoundError,
     PermanentError,
 )
@@ -68,7 +80,13 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 
 @dataclasses.dataclass(frozen=True)
 class ClusterSettings:
-    """Connection settings of one company, as plain values."""
+    """Connection settings of one company, as plain values.
+
+    The URL and the token are stripped of surrounding whitespace (a pasted
+    token often ends with a newline); a token that still holds whitespace, a
+    control or a non-ASCII character raises :class:`ConfigurationError`, as
+    no HTTP header could carry it (:func:`token_problem`).
+    """
 
     url: str
     token: str = dataclasses.field(repr=False, default="")
@@ -76,6 +94,106 @@ class ClusterSettings:
     verify_tls: bool = True
     timeout: float = 10.0  #: seconds, for every call
     field_manager: str = "odoo-kubernetes"
+
+    def __post_init__(self):
+        # Frozen: the stripped values are set the way dataclasses set them.
+        object.__setattr__(self, "url", (self.url or "").strip())
+        object.__setattr__(self, "token", (self.token or "").strip())
+        if token_problem(self.token):
+            raise ConfigurationError(
+                "The Kubernetes API key contains spaces or other characters a "
+                "token cannot hold: enter the token alone."
+            )
+
+
+def token_problem(token):
+    """Tell whether a bearer token, once stripped, still holds a character
+    other than visible ASCII: whitespace, control or non-ASCII characters,
+    which no ``Authorization`` header carries as they are."""
+    return any(not "!" <= char <= "~" for char in (token or "").strip())
+
+
+def ca_certificate_problem(pem):
+    """Return why ``pem`` is not a usable PEM CA certificate, or "" when it
+    is one (or empty)."""
+    if not (pem or "").strip():
+        return ""
+    try:
+        ssl.create_default_context(cadata=pem)
+    except (ssl.SSLError, TypeError, ValueError) as err:
+        return str(err) or type(err).__name__
+    return ""
+
+
+def proxy_for(url):
+    """Return the proxy the environment sets for ``url``, or None.
+
+    kubectl's rule (Go's ``httpproxy``): ``HTTPS_PROXY`` for an https URL,
+    ``HTTP_PROXY`` for an http one, none for ``localhost`` and loopback
+    addresses, none when ``NO_PROXY`` exempts the host. Every backend asks
+    this function and reads no proxy variable itself, so they all reach the
+    cluster the same way.
+    """
+    parts = urllib.parse.urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme)
+    if not proxy or _bypasses_proxy(parts, proxies.get("no", "")):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _ip_address(text):
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _ip_network(text):
+    """Return the network of a CIDR block, or an empty tuple when ``text``
+    is none."""
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return ()
+
+
+def _bypasses_proxy(parts, no_proxy):
+    """Tell whether the URL ``parts`` go direct: ``localhost``, a loopback
+    address, or a host ``NO_PROXY`` names (``*``; an IP address or a CIDR
+    block; ``example.com`` for it and its subdomains; ``.example.com`` or
+    ``*.example.com`` for its subdomains only; each with an optional
+    ``:port``)."""
+    host = (parts.hostname or "").lower()
+    port = str(parts.port or {"https": 443, "http": 80}.get(parts.scheme, ""))
+    ip = _ip_address(host)
+    if host == "localhost" or (ip and ip.is_loopback):
+        return True
+    for entry in (item.strip().lower() for item in no_proxy.split(",")):
+        if entry == "*":
+            return True
+        if not entry:
+            continue
+        if "/" in entry:
+            if ip and ip in _ip_network(entry):
+                return True
+            continue
+        name, entry_port = entry, ""
+        if re.fullmatch(r".*[^:]:\d+", entry) and not _ip_address(entry):
+            name, entry_port = entry.rsplit(":", 1)
+        if entry_port and entry_port != port:
+            continue
+        if _ip_address(name):
+            if ip == _ip_address(name):
+                return True
+            continue
+        if name.startswith("*."):
+            name = name[1:]
+        if host.endswith(name if name.startswith(".") else "." + name):
+            return True
+        if not name.startswith(".") and host == name:
+            return True
+    return False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,17 +245,30 @@ RESOURCES = {
 }
 
 #: The kinds of an app's objects, in the order :meth:`AppOperations.delete`
-#: removes them: traffic first, workloads next, configuration and volumes
-#: last. Objects of other kinds that a manifest adds go with the namespace.
+#: removes them: traffic first, workloads next, then what they used
+#: (configuration, accounts, volumes). Every namespaced kind of
+#: :data:`RESOURCES` but Pods, which go with their workloads.
 APP_KINDS = (
     ("networking.k8s.io/v1", "Ingress"),
     ("v1", "Service"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("batch/v1", "CronJob"),
+    ("batch/v1", "Job"),
     ("apps/v1", "Deployment"),
     ("apps/v1", "StatefulSet"),
+    ("policy/v1", "PodDisruptionBudget"),
     ("v1", "ConfigMap"),
     ("v1", "Secret"),
+    ("v1", "ServiceAccount"),
     ("v1", "PersistentVolumeClaim"),
 )
+
+#: What Kubernetes creates in every namespace: these objects do not keep a
+#: namespace in use.
+NAMESPACE_DEFAULTS = {
+    ("v1", "ServiceAccount", "default"),
+    ("v1", "ConfigMap", "kube-root-ca.crt"),
+}
 
 
 def resource_info(api_version, kind):
@@ -204,18 +335,37 @@ def filter_by_labels(items, labels, api_version=None, kind=None):
 # Errors ----------------------------------------------------------------------
 
 
-def _api_message(body):
-    """Return the ``message`` of a Kubernetes Status body, or a short text."""
+def _status_body(body):
+    """Return an error answer as a dict when it is JSON, else as text."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
     if isinstance(body, str):
         try:
-            body = json.loads(body)
+            return json.loads(body)
         except ValueError:
-            return " ".join(body.split())[:300]
+            return body
+    return body
+
+
+def _api_message(body):
+    """Return the ``message`` of a Kubernetes Status body, or a short text."""
+    body = _status_body(body)
+    if isinstance(body, str):
+        return " ".join(body.split())[:300]
     if isinstance(body, dict):
         return str(body.get("message") or body.get("reason") or "")[:600]
     return ""
+
+
+def _is_namespace_terminating(body):
+    """Tell whether a 403 answer says the namespace is being deleted."""
+    body = _status_body(body)
+    if isinstance(body, dict):
+        causes = (body.get("details") or {}).get("causes") or ()
+        if any(cause.get("reason") == "NamespaceTerminating" for cause in causes):
+            return True
+        body = str(body.get("message") or "")
+    return isinstance(body, str) and "because it is being terminated" in body
 
 
 def error_for_status(status, body=None, what="the request"):
@@ -225,6 +375,12 @@ def error_for_status(status, body=None, what="the request"):
     bytes, text or dict), ``what`` names the object or call in the message.
     """
     message = _api_message(body) or "no details given"
+    if status == 403 and _is_namespace_terminating(body):
+        return NamespaceTerminatingError(
+            f"The namespace is still being deleted, so {what} cannot be written "
+            f"yet; it is tried again later (HTTP 403): {message}",
+            status=status,
+        )
     if status in (401, 403):
         refused = "credentials" if status == 401 else "permission"
         return CredentialsError(
@@ -260,6 +416,30 @@ def error_for_status(status, body=None, what="the request"):
 def unavailable(what, reason):
     """Return the retryable error for a call that got no answer at all."""
     return ClusterUnavailableError(f"The cluster did not answer {what}: {reason}")
+
+
+def json_answer(content, what, status=200):
+    """Return the decoded JSON object of a successful answer, {} when empty.
+
+    An answer that is not a JSON object (an HTML page of a proxy or of a web
+    server at the wrong URL) raises :class:`ConfigurationError`: repeating
+    the call will not make that server a Kubernetes API.
+    """
+    if not content:
+        return {}
+    try:
+        answer = json.loads(content)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict):
+        return answer
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", errors="replace")
+    excerpt = " ".join(str(content).split())[:120]
+    raise ConfigurationError(
+        f"The server did not answer {what} as a Kubernetes API does (HTTP {status}, "
+        f"not a JSON object): check the Kubernetes API URL. It sent: {excerpt}"
+    )
 
 
 # Rollout rules ---------------------------------------------------------------
@@ -354,6 +534,16 @@ def _statefulset_rollout(obj):
     return "ready", f"StatefulSet {name} rolled out."
 
 
+def _remembered_replicas(workload):
+    """Return the replicas a suspended workload had, as its annotation says
+    (1 when the annotation is not a number)."""
+    annotations = (workload.get("metadata") or {}).get("annotations") or {}
+    try:
+        return int(annotations.get(ANNOTATION_REPLICAS))
+    except (TypeError, ValueError):
+        return 1
+
+
 def rollout_status(workload):
     """Return ``(state, message, reason)`` for a Deployment or StatefulSet by
     the rules of ``kubectl rollout status``; ``state`` is ``ready``,
@@ -445,16 +635,30 @@ def write_ca_file(owner, pem):
 
     The clients take a CA as a file path. Returns ``(path, cleanup)``:
     calling ``cleanup()`` removes the file, and it runs by itself when
-    ``owner`` is collected, so no certificate outlives its transport.
+    ``owner`` is collected, so no certificate outlives its transport. Only
+    the process that wrote the file removes it: a forked child that collects
+    its copy of the transport, or exits, leaves the parent's file alone.
+
+    A ``pem`` that holds no valid certificate raises
+    :class:`ConfigurationError` before anything is written.
     """
+    problem = ca_certificate_problem(pem)
+    if problem:
+        raise ConfigurationError(
+            f"The CA certificate of the cluster is not a valid PEM certificate: "
+            f"{problem}"
+        )
     handle, path = tempfile.mkstemp(prefix="odoo-k8s-ca-", suffix=".pem")
     with os.fdopen(handle, "w") as ca_file:
         ca_file.write(pem)
-    return path, weakref.finalize(owner, _remove_file, path)
+    return path, weakref.finalize(owner, _remove_file, path, os.getpid())
 
 
-def _remove_file(path):
-    """Remove the file at ``path``, if it is still there."""
+def _remove_file(path, pid=None):
+    """Remove the file at ``path``, if it is still there and this is the
+    process ``pid`` that wrote it."""
+    if pid is not None and os.getpid() != pid:
+        return
     try:
         os.unlink(path)
     # Already gone (removed by hand, or a temporary directory cleaned up):
@@ -524,13 +728,19 @@ class AppOperations:
 
     def apply(self, objects):
         """Apply rendered objects in order (a Namespace first); return a list
-        of ``"Kind/name"`` strings."""
+        of ``"Kind/name"`` strings.
+
+        Workloads that :meth:`suspend` scaled down come back with the replicas
+        of their manifests, and lose the suspend annotation.
+        """
         objects = self._prepare_objects(objects)
-        self._keep_suspended(objects)
+        suspended = self._suspended_workloads(objects)
         applied = []
         for obj in objects:
             self.transport.apply(obj)
             applied.append(object_ref(obj))
+        for obj, live in suspended:
+            self._wake(obj, live)
         return applied
 
     def _prepare_objects(self, objects):
@@ -568,9 +778,10 @@ class AppOperations:
             "metadata": {"name": name, "labels": {LABEL_MANAGED_BY: MANAGED_BY}},
         }
 
-    def _keep_suspended(self, objects):
-        """Keep the replicas of suspended workloads at zero, so applying a
-        suspended app again does not wake it up."""
+    def _suspended_workloads(self, objects):
+        """Return ``(object, live)`` for each workload of ``objects`` that is
+        suspended on the cluster."""
+        suspended = []
         for obj in objects:
             if obj["kind"] not in WORKLOAD_KINDS:
                 continue
@@ -582,7 +793,17 @@ class AppOperations:
                 metadata["name"],
             )
             if live and is_suspended(live):
-                obj.setdefault("spec", {})["replicas"] = 0
+                suspended.append((obj, live))
+        return suspended
+
+    def _wake(self, obj, live):
+        """Give a suspended workload, just applied, the replicas of its
+        manifest (the remembered ones when the manifest names none) and drop
+        the suspend annotation, with the scale field manager that set both."""
+        replicas = (obj.get("spec") or {}).get("replicas")
+        if replicas is None:
+            replicas = _remembered_replicas(live)
+        self._scale(live, replicas, {ANNOTATION_REPLICAS: None})
 
     # credentials
 
@@ -598,6 +819,21 @@ class AppOperations:
             )
         values.update(secret.get("stringData") or {})
         return values
+
+    def credentials(self, namespace, name, rotate=False):
+        """Return the app's credentials for an apply.
+
+        The ones the Secret ``name`` holds, when it exists; with ``rotate``, a
+        new ``admin_password`` and the same ``db_password``, since PostgreSQL
+        only reads its password when it first creates its data. Both are
+        generated for an app that has no Secret yet.
+        """
+        credentials = self.read_secret(namespace, name)
+        if not credentials or not credentials.get("db_password"):
+            return secrets.generate_credentials()
+        if rotate or not credentials.get("admin_password"):
+            credentials["admin_password"] = secrets.generate_password()
+        return credentials
 
     # status
 
@@ -693,11 +929,7 @@ class AppOperations:
         for workload in self._workloads(namespace, labels):
             if not is_suspended(workload):
                 continue
-            annotations = workload["metadata"]["annotations"]
-            try:
-                replicas = int(annotations[ANNOTATION_REPLICAS])
-            except ValueError:
-                replicas = 1
+            replicas = _remembered_replicas(workload)
             self._scale(workload, replicas, {ANNOTATION_REPLICAS: None})
             scaled.append(object_ref(workload))
         return scaled
@@ -727,8 +959,10 @@ class AppOperations:
     # delete
 
     def delete(self, namespace, labels):
-        """Delete the app's objects; delete the namespace only when no object
-        of another app is left in it. Return the deleted ``"Kind/name"``."""
+        """Delete the app's objects, kind by kind in :data:`APP_KINDS` order,
+        and the volume claims of its StatefulSets; delete the namespace when
+        nothing else is left in it (:meth:`_namespace_in_use`). Return the
+        deleted ``"Kind/name"``."""
         if not labels:
             raise InvalidObjectError("Refusing to delete objects without labels.")
         claims = self._statefulset_claims(namespace, labels)
@@ -742,7 +976,7 @@ class AppOperations:
         for name in self._claims_to_delete(namespace, labels, claims, deleted):
             self.transport.delete("v1", "PersistentVolumeClaim", namespace, name)
             deleted.append(f"PersistentVolumeClaim/{name}")
-        if not self._namespace_in_use(namespace):
+        if not self._namespace_in_use(namespace, labels.get(LABEL_INSTANCE)):
             self.transport.delete("v1", "Namespace", None, namespace)
             deleted.append(f"Namespace/{namespace}")
         return deleted
@@ -778,14 +1012,32 @@ class AppOperations:
                 names.append(name)
         return names
 
-    def _namespace_in_use(self, namespace):
-        """Tell whether an object managed by these addons is left in the
-        namespace."""
-        managed = {LABEL_MANAGED_BY: MANAGED_BY}
-        return any(
-            self.transport.list(api_version, kind, namespace, managed)
-            for api_version, kind in APP_KINDS
-        )
+    def _namespace_in_use(self, namespace, instance=None):
+        """Tell whether the namespace still holds an object of a known kind
+        (:data:`APP_KINDS` and Pods), whoever made it: a namespace an operator
+        named may hold objects these addons know nothing about.
+
+        Objects being deleted (a volume claim waits for its protection
+        finalizer), those of the app ``instance`` just deleted (its pods go
+        with their workloads) and :data:`NAMESPACE_DEFAULTS` do not count.
+        """
+        for api_version, kind in (*APP_KINDS, ("v1", "Pod")):
+            for obj in self.transport.list(api_version, kind, namespace, {}):
+                if self._keeps_namespace(obj, api_version, kind, instance):
+                    return True
+        return False
+
+    @staticmethod
+    def _keeps_namespace(obj, api_version, kind, instance):
+        """Tell whether ``obj`` keeps its namespace in use after the app
+        ``instance`` was deleted."""
+        metadata = obj.get("metadata") or {}
+        if metadata.get("deletionTimestamp"):
+            return False
+        if (api_version, kind, metadata.get("name")) in NAMESPACE_DEFAULTS:
+            return False
+        owner = (metadata.get("labels") or {}).get(LABEL_INSTANCE)
+        return not (instance and owner == instance)
 
     # connection
 
@@ -940,6 +1192,7 @@ class MemoryTransport(Transport):
 
 __all__ = [
     "APP_KINDS",
+    "NAMESPACE_DEFAULTS",
     "AppOperations",
     "AppStatus",
     "ClusterSettings",

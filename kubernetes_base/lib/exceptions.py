@@ -32,6 +32,11 @@ class ClusterUnavailableError(RetryableError):
     """The cluster did not answer: refused connection, timeout, or a 5xx."""
 
 
+class NamespaceTerminatingError(RetryableError):
+    """The namespace is still being deleted (a 403 with the cause
+    ``NamespaceTerminating``); once it is gone, the same write succeeds."""
+
+
 class PermanentError(KubernetesError):
     """A fault that repeating the call will not fix."""
 

@@ -4,7 +4,7 @@ import urllib.parse
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..lib import names
+from ..lib import cluster, names
 
 
 class ResCompany(models.Model):
@@ -62,6 +62,30 @@ class ResCompany(models.Model):
                         "The Kubernetes API URL %(url)s is not valid: use an "
                         "address such as https://k8s.example.com:6443.",
                         url=company.kubernetes_api_url,
+                    )
+                )
+
+    @api.constrains("kubernetes_api_key")
+    def _check_kubernetes_api_key(self):
+        for company in self.sudo().filtered("kubernetes_api_key"):
+            if cluster.token_problem(company.kubernetes_api_key):
+                raise ValidationError(
+                    _(
+                        "The Kubernetes API key contains spaces or other characters "
+                        "a token cannot hold: enter the token alone."
+                    )
+                )
+
+    @api.constrains("kubernetes_ca_cert")
+    def _check_kubernetes_ca_cert(self):
+        for company in self.filtered("kubernetes_ca_cert"):
+            problem = cluster.ca_certificate_problem(company.kubernetes_ca_cert)
+            if problem:
+                raise ValidationError(
+                    _(
+                        "The Kubernetes CA certificate is not a valid PEM "
+                        "certificate (-----BEGIN CERTIFICATE----- ...): %(error)s",
+                        error=problem,
                     )
                 )
 

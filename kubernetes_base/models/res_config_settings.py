@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from odoo.addons.component.exception import NoComponentError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -8,6 +10,11 @@ class ResConfigSettings(models.TransientModel):
 
     kubernetes_backend = fields.Selection(
         related="company_id.kubernetes_backend", readonly=False
+    )
+    kubernetes_needs_connection = fields.Boolean(
+        compute="_compute_kubernetes_needs_connection",
+        help="Whether the chosen backend talks to a cluster, and so needs its "
+        "address and token.",
     )
     kubernetes_api_url = fields.Char(
         related="company_id.kubernetes_api_url", readonly=False
@@ -32,6 +39,23 @@ class ResConfigSettings(models.TransientModel):
     kubernetes_tls_issuer = fields.Char(
         related="company_id.kubernetes_tls_issuer", readonly=False
     )
+
+    @api.depends("kubernetes_backend", "company_id")
+    def _compute_kubernetes_needs_connection(self):
+        """Ask the deployer of the chosen backend, as the form shows it."""
+        for settings in self:
+            with settings.company_id.work_on("kubernetes.app") as work:
+                try:
+                    deployer = work.component(
+                        usage="kubernetes.deployer",
+                        backend_type=settings.kubernetes_backend,
+                    )
+                except NoComponentError:
+                    # A backend without its component: show every field.
+                    deployer = None
+            settings.kubernetes_needs_connection = (
+                deployer is None or deployer._needs_connection
+            )
 
     def action_kubernetes_test_connection(self):
         """Save the settings, then test the company's connection."""

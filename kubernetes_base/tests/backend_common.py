@@ -4,6 +4,9 @@ import socket
 import sys
 import unittest
 
+from odoo.exceptions import ValidationError
+
+from ..lib import cluster
 from .common import KubernetesCase
 
 #: The bearer token the test company sends.
@@ -137,3 +140,76 @@ class BackendDeployerTests:
         self.assertEqual(app.pending_action, "deploy")
         self.assertEqual(app.attempt_count, 1)
         self.assertIn("did not answer", app.last_error)
+
+    def _credentials(self, app):
+        with self.company._kubernetes_deployer() as deployer:
+            return deployer.read_credentials(app)
+
+    def test_rotation_waiting_for_a_resume_is_deployed_by_it(self):
+        app = self._create_app("shop-int")
+        app.action_deploy()
+        self._process(app, runs=2)
+        before = self._credentials(app)
+
+        app.action_rotate_credentials()
+        app._queue_suspend()
+        self._process(app)
+        self.assertEqual(app.state, "suspended")
+        app.action_resume()
+        self._process(app, runs=2)
+
+        self.assertEqual(app.state, "running", app.last_error)
+        self.assertFalse(app.rotate_credentials)
+        namespace = self.namespace.name
+        for kind, name in (("Deployment", "shop-int"), ("StatefulSet", "shop-int-db")):
+            workload = self.kube.get("apps/v1", kind, namespace, name)
+            self.assertEqual(workload["spec"]["replicas"], 1, kind)
+            annotations = workload["metadata"].get("annotations") or {}
+            self.assertNotIn(cluster.ANNOTATION_REPLICAS, annotations, kind)
+        after = self._credentials(app)
+        self.assertEqual(after["db_password"], before["db_password"])
+        self.assertNotEqual(after["admin_password"], before["admin_password"])
+
+    def test_whitespace_around_the_token_is_not_sent(self):
+        self.company.kubernetes_api_key = f"  {TOKEN}\n"
+
+        action = self.company.action_kubernetes_test_connection()
+
+        self.assertEqual(action["params"]["type"], "success")
+        tokens = {r.headers.get("Authorization") for r in self.kube.requests()}
+        self.assertEqual(tokens, {f"Bearer {TOKEN}"})
+
+    def test_company_refuses_a_token_with_spaces_inside(self):
+        for token in ("two words", "line\nbreak", "tab\there"):
+            with self.assertRaisesRegex(ValidationError, "API key"):
+                self.company.kubernetes_api_key = token
+
+    def test_company_refuses_a_malformed_ca_certificate(self):
+        with self.assertRaisesRegex(ValidationError, "not a valid PEM certificate"):
+            self.company.kubernetes_ca_cert = "not a certificate"
+
+    def test_connection_test_reports_a_stored_malformed_ca(self):
+        # Stored before the check existed: the test says so, in words.
+        self.env.cr.execute(
+            "UPDATE res_company SET kubernetes_ca_cert = %s WHERE id = %s",
+            (
+                "-----BEGIN CERTIFICATE-----\nbm90\n-----END CERTIFICATE-----",
+                self.company.id,
+            ),
+        )
+        self.company.invalidate_recordset(["kubernetes_ca_cert"])
+
+        action = self.company.action_kubernetes_test_connection()
+
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("not a valid PEM certificate", action["params"]["message"])
+        self.assertEqual(self.kube.requests(), [])
+
+    def test_settings_show_the_connection_for_this_backend_only(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.kubernetes_backend, self.backend)
+        self.assertTrue(settings.kubernetes_needs_connection)
+
+        settings.kubernetes_backend = "dry_run"
+
+        self.assertFalse(settings.kubernetes_needs_connection)
