@@ -23,5 +23,6 @@
             "kubernetes_portal/static/tests/tours/**/*",
         ],
     },
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -12,8 +12,10 @@ step:
   the model's action methods; the provisioning cron does the cluster work.
 
 Access follows core: a logged-in customer reaches the apps of their commercial
-partner (record rules), anyone else needs the app's ``access_token``; any
-other request is sent back to ``/my``. The actions run on the sudoed record
+partner (record rules), anyone else needs the app's ``access_token``. An app
+the visitor may not reach answers 404, as one that does not exist, whether the
+visitor is signed in or brings a wrong token; an anonymous visitor without a
+token is sent to the login page instead. The actions run on the sudoed record
 that ``_document_check_access`` returns, so portal users need no write access.
 """
 
@@ -317,6 +319,23 @@ class KubernetesAppPortal(CustomerPortal):
         )
         return request.render("kubernetes_portal.portal_app_page", values)
 
+    def _deny_app_access(self, app_id, access_token=None):
+        """Answer a request for an app the visitor may not reach.
+
+        The answer does not tell a foreign app from a missing one.
+
+        :param app_id: id of the ``kubernetes.app`` asked for
+        :param access_token: the token the request brought, if any
+        :returns: for an anonymous visitor without a token, a redirect to the
+            login page that comes back to the app's page
+        :raises werkzeug.exceptions.NotFound: for anyone else
+        """
+        if request.env.user._is_public() and not access_token:
+            return request.redirect_query(
+                "/web/login", {"redirect": f"/my/apps/{app_id}"}
+            )
+        raise request.not_found()
+
     def _get_app_page_url(self, app_sudo, access_token=None, **params):
         """Return the path of the app's page, with the token it was opened with.
 
@@ -343,15 +362,15 @@ class KubernetesAppPortal(CustomerPortal):
         :param app_id: id of the ``kubernetes.app``
         :param access_token: lets a visitor without access (mail link) in
         :param message: a key of :meth:`_get_app_portal_messages`
-        :returns: the rendered page, or a redirect to ``/my`` when the user may
-            not see the app
+        :returns: the rendered page; see :meth:`_deny_app_access` when the
+            visitor may not see the app
         """
         try:
             app_sudo = self._document_check_access(
                 "kubernetes.app", app_id, access_token=access_token
             )
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._deny_app_access(app_id, access_token)
         return self._render_app_page(
             app_sudo, access_token=access_token, message=message
         )
@@ -369,15 +388,15 @@ class KubernetesAppPortal(CustomerPortal):
             success, or a callable taking the action's result and returning it
         :param kwargs: passed to the page rendered on an error
         :returns: a redirect to the page with a confirmation; the page with the
-            error when the action was refused; a redirect to ``/my`` when the
-            user may not see the app
+            error when the action was refused; see :meth:`_deny_app_access`
+            when the visitor may not see the app
         """
         try:
             app_sudo = self._document_check_access(
                 "kubernetes.app", app_id, access_token=access_token
             )
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._deny_app_access(app_id, access_token)
 
         # Act as the logged-in customer, so that the chatter names them; a
         # visitor with a token has no name of their own.

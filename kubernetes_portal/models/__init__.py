@@ -1,2 +1,3 @@
 from . import kubernetes_app
 from . import kubernetes_config_map
+from . import mail_message

@@ -9,6 +9,7 @@ controller's access check.
 """
 
 import logging
+import uuid
 
 from markupsafe import Markup
 
@@ -32,9 +33,14 @@ class KubernetesApp(models.Model):
     _name = "kubernetes.app"
     _inherit = ["kubernetes.app", "portal.mixin"]
 
-    # The applied ConfigMap holds the values of secret entries in clear: keep
-    # them from portal users, who may read their own apps.
+    # The applied objects describe the operator's setup (images, resources,
+    # every key of the Secret): keep them from portal users, who may read their
+    # own apps.
     applied_objects = fields.Text(groups="kubernetes_base.group_kubernetes_user")
+    # Every app has its token from the start, so that no portal page has to
+    # write one while it is shown (the record pager links the neighbours with
+    # their tokens).
+    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
 
     # A compute method assigns and returns nothing, as portal.mixin's does.
     def _compute_access_url(self):  # pylint: disable=missing-return
@@ -92,13 +98,24 @@ class KubernetesApp(models.Model):
     def _portal_get_status_reason(self):
         """Return the sentence shown beside the status, or an empty string.
 
-        A failed app shows its last error, a suspended one why it was
-        suspended; other states show the provisioning's last word, if any.
+        Only sentences written for the customer, in their language: a
+        suspended app gives why it was suspended, a failed app or a pending
+        retry a generic sentence. The cluster's own texts (``last_error``,
+        ``status_message``) may name hosts or service accounts and are never
+        shown.
         """
         self.ensure_one()
+        if self.state == "suspended":
+            return self.suspend_reason or _("The app is suspended; its data is kept.")
+        if self.pending_action and self.attempt_count > 0:
+            return _(
+                "A temporary problem with the cluster; it is retried automatically."
+            )
         if self.state == "failed":
-            return self.last_error or self.status_message or ""
-        return self.status_message or ""
+            return _(
+                "The last change could not be completed; our team has the details."
+            )
+        return ""
 
     def _portal_can_act(self):
         """Return True when the customer may restart, redeploy or reconfigure."""
@@ -189,19 +206,18 @@ class KubernetesApp(models.Model):
         """Return the domain of the app's messages whose text the customer may
         read.
 
-        The provisioning posts each step as a notification, never with a
-        secret; messages sent to followers are shown too, internal notes never.
+        Core's rule for portal users: neither marked internal nor of an
+        internal subtype. That keeps the provisioning steps (public subtype)
+        and the messages sent to followers, and leaves out internal notes,
+        completed activities and the provisioning faults with their cluster
+        texts.
         """
         self.ensure_one()
         return [
             ("model", "=", self._name),
             ("res_id", "=", self.id),
-            ("is_internal", "=", False),
-            "|",
-            ("message_type", "=", "notification"),
-            "&",
-            ("message_type", "=", "comment"),
-            ("subtype_id.internal", "=", False),
+            ("message_type", "in", ("comment", "notification")),
+            *self.env["mail.message"]._get_search_domain_share(),
         ]
 
     def _portal_get_tracking_domain(self):
@@ -217,6 +233,9 @@ class KubernetesApp(models.Model):
 
     def _portal_get_history(self, limit=HISTORY_LIMIT):
         """Return the app's provisioning history, newest first.
+
+        The queries do not depend on the number of messages: the tracked
+        changes of all of them are formatted at once.
 
         :param limit: most entries returned
         :returns: a list of dicts with ``date`` (datetime), ``author`` (a name
@@ -237,18 +256,22 @@ class KubernetesApp(models.Model):
             lambda message: (message.date, message.id), reverse=True
         )[:limit]
 
+        trackings = messages.tracking_value_ids.filtered(
+            lambda tracking: tracking.field_id.name in PORTAL_TRACKED_FIELDS
+        )
+        formatted = {
+            change["id"]: change for change in trackings._tracking_value_format()
+        }
         history = []
         for message in messages:
-            trackings = message.tracking_value_ids.filtered(
-                lambda tracking: tracking.field_id.name in PORTAL_TRACKED_FIELDS
-            )
             changes = [
                 (
-                    change["changedField"],
-                    change["oldValue"]["value"] or "",
-                    change["newValue"]["value"] or "",
+                    formatted[tracking.id]["changedField"],
+                    formatted[tracking.id]["oldValue"]["value"] or "",
+                    formatted[tracking.id]["newValue"]["value"] or "",
                 )
-                for change in trackings._tracking_value_format()
+                for tracking in message.tracking_value_ids
+                if tracking.id in formatted
             ]
             body = Markup()
             if message in readable and not is_html_empty(message.body):

@@ -3,4 +3,5 @@ from . import test_portal_access
 from . import test_portal_actions
 from . import test_portal_pages
 from . import test_portal_queries
+from . import test_portal_status
 from . import test_portal_tour

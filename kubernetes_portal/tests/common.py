@@ -1,3 +1,5 @@
+from urllib.parse import parse_qs, urlsplit
+
 from odoo import fields, http
 from odoo.tests.common import HttpCase, new_test_user, tagged
 
@@ -147,6 +149,18 @@ class KubernetesPortalCase(HttpCase):
         self.assertTrue(
             location.endswith(path), f"{location} does not redirect to {path}"
         )
+
+    def assertNotFound(self, response):
+        """Assert that ``response`` is a 404, as for a record that does not
+        exist."""
+        self.assertEqual(response.status_code, 404, response.text[:500])
+
+    def assertRedirectsToLogin(self, response, back):
+        """Assert that ``response`` sends the visitor to the login page, which
+        brings them back to the path ``back``."""
+        self.assertRedirectsTo(response, "/web/login")
+        query = parse_qs(urlsplit(response.headers["Location"]).query)
+        self.assertEqual(query.get("redirect"), [back])
 
     def assertNotQueued(self, app, state="running"):
         """Assert that nothing was queued on ``app``."""

@@ -9,28 +9,72 @@ from .common import KubernetesPortalCase
 class TestPortalAccess(KubernetesPortalCase):
     """Customer B never sees nor changes anything of customer A."""
 
-    def test_pages_of_another_customer(self):
-        self._login(self.user_b)
-        response = self._get(self.app_a.access_url)
-        self.assertRedirectsTo(response, "/my")
+    #: The POST actions of an app's page.
+    actions = ("restart", "redeploy", "config")
 
+    def _assert_app_untouched(self, app):
+        self.assertNotQueued(app)
+        self.env.invalidate_all()
+        self.assertFalse(app.restarted_at)
+        self.assertNotEqual(self.entry_git_repos.value, "hijacked")
+
+    def _assert_every_route_not_found(self, app_id, **params):
+        """GET the page and POST every action of the app ``app_id`` with
+        ``params``: each answers 404, or 400 without a CSRF token."""
+        path = f"/my/apps/{app_id}"
+        query = "&".join(f"{key}={value}" for key, value in params.items())
+        self.assertNotFound(self._get(f"{path}?{query}" if query else path))
+        data = dict(params, **{f"value_{self.entry_git_repos.id}": "hijacked"})
+        for action in self.actions:
+            self.assertNotFound(self._post(f"{path}/{action}", data))
+            with mute_logger("odoo.http"):
+                response = self._post(f"{path}/{action}", data, csrf=False)
+            self.assertEqual(response.status_code, 400, action)
+
+    def test_another_customers_app_is_not_found(self):
+        self._login(self.user_b)
+        self._assert_every_route_not_found(self.app_a.id)
+        self._assert_app_untouched(self.app_a)
+
+    def test_unknown_app_is_not_found(self):
+        self._login(self.user_a)
+        self._assert_every_route_not_found(self.app_b.id + 100000)
+
+    def test_wrong_token_is_not_found(self):
+        token_b = self.app_b._portal_ensure_token()
+        # Signed in as another customer, with a wrong token or B's own token.
+        self._login(self.user_b)
+        self._assert_every_route_not_found(self.app_a.id, access_token="wrong")
+        self._assert_every_route_not_found(self.app_a.id, access_token=token_b)
+        # Anonymous, idem.
+        self.authenticate(None, None)
+        self._assert_every_route_not_found(self.app_a.id, access_token="wrong")
+        self._assert_every_route_not_found(self.app_a.id, access_token=token_b)
+        self._assert_app_untouched(self.app_a)
+
+    def test_anonymous_without_token_is_sent_to_login(self):
+        self.authenticate(None, None)
+        back = self.app_a.access_url
+        self.assertRedirectsToLogin(self._get(back), back)
+        for action in self.actions:
+            data = {f"value_{self.entry_git_repos.id}": "hijacked"}
+            response = self._post(f"{back}/{action}", data)
+            self.assertRedirectsToLogin(response, back)
+            with mute_logger("odoo.http"):
+                response = self._post(f"{back}/{action}", data, csrf=False)
+            self.assertEqual(response.status_code, 400, action)
+        self._assert_app_untouched(self.app_a)
+        # An unknown app gives the same answer: nothing tells it apart.
+        missing = f"/my/apps/{self.app_b.id + 100000}"
+        self.assertRedirectsToLogin(self._get(missing), missing)
+
+    def test_list_of_another_customer(self):
+        self._login(self.user_b)
         page = self._get("/my/apps").text
         self.assertIn("beta-prod", page)
         self.assertNotIn("alpha-prod", page)
         page = self._get("/my/apps?search=alpha&search_in=all").text
         self.assertNotIn("alpha-prod", page)
-
-    def test_actions_on_another_customers_app(self):
-        self._login(self.user_b)
-        original = self.entry_git_repos.value
-        for action in ("restart", "redeploy", "config"):
-            data = {f"value_{self.entry_git_repos.id}": "hijacked"}
-            response = self._post(f"{self.app_a.access_url}/{action}", data)
-            self.assertRedirectsTo(response, "/my")
-        self.assertNotQueued(self.app_a)
-        self.env.invalidate_all()
-        self.assertFalse(self.app_a.restarted_at)
-        self.assertEqual(self.entry_git_repos.value, original)
 
     def test_own_app_with_entry_of_another_customer(self):
         self._login(self.user_b)
@@ -40,17 +84,6 @@ class TestPortalAccess(KubernetesPortalCase):
         self.env.invalidate_all()
         self.assertNotEqual(self.entry_git_repos.value, "hijacked")
         self.assertNotQueued(self.app_b)
-
-    def test_token_of_another_app(self):
-        token_b = self.app_b._portal_ensure_token()
-        self.authenticate(None, None)
-        response = self._get(f"{self.app_a.access_url}?access_token={token_b}")
-        self.assertRedirectsTo(response, "/my")
-        response = self._post(
-            f"{self.app_a.access_url}/redeploy", {"access_token": token_b}
-        )
-        self.assertRedirectsTo(response, "/my")
-        self.assertNotQueued(self.app_a)
 
     def test_same_company_contacts_share_apps(self):
         colleague = new_test_user(
@@ -143,6 +176,48 @@ class TestPortalAccess(KubernetesPortalCase):
             [[self.entry_git_repos.id], {"value": "x"}],
         )
         self.assertNotQueued(self.app_a)
+
+    def _post_app_messages(self):
+        """Post on customer A's app a provisioning step (public), an internal
+        note and a fault (internal subtype); return them."""
+        step = self.app_a._post_step("Deploy of alpha queued.")
+        note = self.app_a.message_post(
+            body="Alpha pays late", subtype_xmlid="mail.mt_note"
+        )
+        fault = self.app_a.message_post(
+            body="Forbidden: system:serviceaccount:ops:deployer",
+            subtype_xmlid="kubernetes_base.mt_app_provisioning_fault",
+        )
+        return step, note, fault
+
+    def _search_app_messages(self, app):
+        return self._call_kw(
+            "mail.message",
+            "search_read",
+            [[("model", "=", "kubernetes.app"), ("res_id", "=", app.id)]],
+            {"fields": ["body"]},
+        )
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_call_kw_messages_of_another_customer(self):
+        step, note, fault = self._post_app_messages()
+        self._login(self.user_b)
+        self.assertEqual(self._search_app_messages(self.app_a), [])
+        for message in (step, note, fault):
+            self.assertRpcDenied("mail.message", "read", [[message.id], ["body"]])
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_rule")
+    def test_call_kw_internal_messages_of_own_app(self):
+        step, note, fault = self._post_app_messages()
+        self._login(self.user_a)
+        found = {message["id"] for message in self._search_app_messages(self.app_a)}
+        self.assertIn(step.id, found)
+        self.assertNotIn(note.id, found)
+        self.assertNotIn(fault.id, found)
+        message = self._call_kw("mail.message", "read", [[step.id], ["body"]])
+        self.assertIn("Deploy of alpha queued.", message[0]["body"])
+        for message in (note, fault):
+            self.assertRpcDenied("mail.message", "read", [[message.id], ["body"]])
 
     # -- the ORM, directly ----------------------------------------------------
 

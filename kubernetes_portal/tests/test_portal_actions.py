@@ -106,7 +106,7 @@ class TestPortalActions(KubernetesPortalCase):
                 f"value_{self.entry_git_repos.id}": "changed",
             }
             response = self._post(self._url(action), data)
-            self.assertRedirectsTo(response, "/my")
+            self.assertNotFound(response)
         self.assertNotQueued(self.app_a)
         self.assertNotEqual(self.entry_git_repos.value, "changed")
 
@@ -114,7 +114,7 @@ class TestPortalActions(KubernetesPortalCase):
         self._login(self.user_a)
         for action in ("restart", "redeploy", "config"):
             response = self._post(f"/my/apps/{self.app_b.id + 100000}/{action}")
-            self.assertRedirectsTo(response, "/my")
+            self.assertNotFound(response)
 
     # -- configuration --------------------------------------------------------
 

@@ -49,12 +49,24 @@ class TestPortalPages(KubernetesPortalCase):
         self.assertIn("Running", response.text)
         self.assertNotIn("beta-prod", response.text)
 
-    def test_list_shows_failure_reason(self):
-        self.app_a.write({"state": "failed", "last_error": "Image pull failed"})
+    def test_list_shows_status_reasons(self):
+        self.app_a.write(
+            {"state": "failed", "last_error": "Pull of registry.internal:5000 failed"}
+        )
+        self._create_app(
+            "alpha-stage",
+            self.namespace_a,
+            state="suspended",
+            suspend_reason="Your subscription was closed.",
+        )
         self._login(self.user_a)
-        response = self._get("/my/apps")
-        self.assertIn("Failed", response.text)
-        self.assertIn("Image pull failed", response.text)
+        page = self._get("/my/apps").text
+        self.assertIn("Failed", page)
+        self.assertIn("The last change could not be completed", page)
+        self.assertNotIn("registry.internal", page)
+        self.assertIn("Suspended", page)
+        self.assertIn("Your subscription was closed.", page)
+        self.assertEqual(page.count("o_kubernetes_app_status_reason"), 2)
 
     def test_list_filters_sorting_and_search(self):
         second = self._create_app("alpha-stage", self.namespace_a, state="failed")
@@ -134,25 +146,47 @@ class TestPortalPages(KubernetesPortalCase):
         if "subscription_id" not in self.app_a._fields:
             self.assertNotIn("Subscription", page)
 
-    def test_detail_failed_shows_reason_and_actions(self):
+    def test_detail_masks_secret_looking_keys(self):
+        """A key named like a secret is secret unless told otherwise, and the
+        page masks it."""
+        key = self.env["kubernetes.config.key"].create(
+            {"key": "PORTAL_TEST_SMTP_PASSWORD", "customer_editable": True}
+        )
+        self.assertTrue(key.is_secret)
+        entry = self._add_entry(self.app_a, key, "smtp-never-shown")
+        self._login(self.user_a)
+        page = self._get(self.app_a.access_url).text
+        self.assertIn("PORTAL_TEST_SMTP_PASSWORD", page)
+        self.assertIn(f'name="value_{entry.id}"', page)
+        self.assertNotIn("smtp-never-shown", page)
+
+    def test_detail_failed_offers_actions(self):
         self.app_a.write({"state": "failed", "last_error": "Quota exceeded"})
         self._login(self.user_a)
         page = self._get(self.app_a.access_url).text
         self.assertIn("Failed", page)
-        self.assertIn("Quota exceeded", page)
+        self.assertIn('id="kubernetes_app_status_reason"', page)
+        self.assertNotIn("Quota exceeded", page)
         self.assertIn('data-bs-target="#modal_app_redeploy"', page)
 
-    def test_detail_suspended_shows_reason_without_actions(self):
-        self.app_a.write(
-            {"state": "suspended", "status_message": "Subscription closed."}
-        )
+    def test_detail_suspended_offers_no_action(self):
+        self.app_a.write({"state": "suspended"})
         self._login(self.user_a)
         page = self._get(self.app_a.access_url).text
         self.assertIn("Suspended", page)
-        self.assertIn("Subscription closed.", page)
+        # Without a reason, a generic sentence; never the provisioning's own.
+        self.assertIn("The app is suspended; its data is kept.", page)
+        self.assertNotIn("Ready.", page)
         self.assertNotIn('data-bs-target="#modal_app_redeploy"', page)
         self.assertNotIn('id="kubernetes_app_config_form"', page)
         self.assertIn("it can be changed only when it is running or failed", page)
+
+    def test_detail_running_shows_no_provisioning_text(self):
+        self.app_a.write({"status_message": "1 of 1 replicas updated, 0 available"})
+        self._login(self.user_a)
+        page = self._get(self.app_a.access_url).text
+        self.assertNotIn('id="kubernetes_app_status_reason"', page)
+        self.assertNotIn("replicas updated", page)
 
     def test_detail_queued_offers_no_action(self):
         self.app_a.sudo().action_redeploy()
@@ -164,18 +198,33 @@ class TestPortalPages(KubernetesPortalCase):
 
     def test_detail_history(self):
         self.app_a.sudo().action_redeploy()
+        # What operators and other addons write for each other.
         self.app_a.message_post(
             body="Internal: the customer is late paying",
             message_type="comment",
             subtype_xmlid="mail.mt_note",
         )
+        self.app_a.message_post(body="Invitation sent to anna@alpha.example")
+        activity = self.app_a.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Check the quota of alpha"
+        )
+        activity.action_feedback(feedback="Quota raised to 40 GiB")
+        self.app_a.message_post(
+            body="Forbidden: system:serviceaccount:ops:deployer",
+            subtype_xmlid="kubernetes_base.mt_app_provisioning_fault",
+        )
         self._flush_tracking()
         self._login(self.user_a)
         page = self._get(self.app_a.access_url).text
+        # The provisioning step (public subtype) and the state change.
         self.assertIn("Deploy queued.", page)
         self.assertIn("Running", page)
         self.assertIn("Queued", page)
         self.assertNotIn("late paying", page)
+        self.assertNotIn("anna@alpha.example", page)
+        self.assertNotIn("Check the quota", page)
+        self.assertNotIn("Quota raised", page)
+        self.assertNotIn("serviceaccount", page)
 
     def test_detail_ignores_error_from_url(self):
         self._login(self.user_a)
@@ -194,16 +243,38 @@ class TestPortalPages(KubernetesPortalCase):
         self.assertNotIn(self.secret_value, response.text)
 
     def test_detail_unknown_or_wrong_token(self):
-        self.app_a._portal_ensure_token()
         self.authenticate(None, None)
         response = self._get(f"{self.app_a.access_url}?access_token=wrong")
-        self.assertRedirectsTo(response, "/my")
+        self.assertNotFound(response)
         response = self._get(self.app_a.access_url)
-        self.assertRedirectsTo(response, "/my")
+        self.assertRedirectsToLogin(response, self.app_a.access_url)
 
         self._login(self.user_a)
-        response = self._get("/my/apps/%s" % (self.app_b.id + 100000))
-        self.assertRedirectsTo(response, "/my")
+        self.assertNotFound(self._get(f"/my/apps/{self.app_b.id + 100000}"))
+        self.assertNotFound(self._get(self.app_b.access_url))
+
+    def test_pages_write_nothing(self):
+        """The GET pages run on a read-only cursor and write nothing, not even
+        the tokens of the record pager's links."""
+        for route in ("portal_my_apps", "portal_app_page"):
+            routing = getattr(KubernetesAppPortal, route).original_routing
+            self.assertTrue(routing["readonly"], route)
+        stage = self._create_app("alpha-stage", self.namespace_a)
+        test = self._create_app("alpha-test", self.namespace_a)
+        self._login(self.user_a)
+        # A write would be retried on a read/write cursor, with a warning.
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            self.assertEqual(self._get("/my/apps").status_code, 200)
+            response = self._get(stage.access_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.app_a.access_url, response.text)
+        self.assertIn(
+            f"{test.access_url}?access_token={test.access_token}", response.text
+        )
+
+    def test_every_app_has_a_token(self):
+        self.assertTrue(self.app_a.access_token)
+        self.assertNotEqual(self.app_a.access_token, self.app_b.access_token)
 
     def test_mail_link(self):
         """The share link of a mail opens the page without a login."""
