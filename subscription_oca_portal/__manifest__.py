@@ -17,6 +17,7 @@
         "views/subscription_oca_portal_templates.xml",
     ],
     "demo": ["demo/subscription_oca_portal_demo.xml"],
+    "post_init_hook": "post_init_hook",
     "assets": {
         "web.assets_tests": [
             "subscription_oca_portal/static/tests/tours/**/*",

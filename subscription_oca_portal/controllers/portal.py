@@ -13,10 +13,15 @@ Three routes, each thin, each backed by an overridable ``_prepare_*`` step:
 
 Access follows core: a logged-in customer reaches the subscriptions of their
 commercial partner (record rule), anyone else needs the record's
-``access_token``; any other request is sent back to ``/my``.
+``access_token``. A subscription the visitor may not reach answers 404, as one
+that does not exist, whether the visitor is signed in or brings a wrong token;
+an anonymous visitor without a token is sent to the login page instead. The
+pages shown by GET write nothing and run on a read-only cursor.
 """
 
 import logging
+
+from werkzeug.urls import url_encode
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
@@ -168,11 +173,13 @@ class SubscriptionPortal(CustomerPortal):
             *searchbar_filters[filterby]["domain"],
             *self._get_subscription_search_domain(search_in, search),
         ]
+        # An employee without sales rights sees an empty list, not an error.
+        readable = Subscription.has_access("read")
 
         url = "/my/subscriptions"
         pager_values = portal_pager(
             url=url,
-            total=Subscription.search_count(domain),
+            total=Subscription.search_count(domain) if readable else 0,
             page=page,
             step=self._items_per_page,
             url_args={
@@ -182,12 +189,14 @@ class SubscriptionPortal(CustomerPortal):
                 "search": search,
             },
         )
-        subscriptions = Subscription.search(
-            domain,
-            order=searchbar_sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=pager_values["offset"],
-        )
+        subscriptions = Subscription
+        if readable:
+            subscriptions = Subscription.search(
+                domain,
+                order=searchbar_sortings[sortby]["order"],
+                limit=self._items_per_page,
+                offset=pager_values["offset"],
+            )
 
         values.update(
             {
@@ -245,6 +254,21 @@ class SubscriptionPortal(CustomerPortal):
             lambda move: move.state == "posted" and move.is_sale_document()
         ).sorted(lambda move: (move.invoice_date or move.date, move.id), reverse=True)
 
+    def _get_subscription_portal_invoice_url(self, invoice_sudo):
+        """Path of an invoice's portal page, with its token when it has one.
+
+        Unlike ``get_portal_url()``, this never writes a token: a signed-in
+        customer reads their invoices without one, and an invoice sent by mail
+        has one already.
+
+        :param invoice_sudo: sudoed ``account.move``
+        :return: a path with its query string
+        """
+        if not invoice_sudo.access_token:
+            return invoice_sudo.access_url
+        query = url_encode({"access_token": invoice_sudo.access_token})
+        return f"{invoice_sudo.access_url}?{query}"
+
     def _get_subscription_recurrence_label(self, subscription_sudo):
         """Say how often the subscription is invoiced, e.g. "Every 1 Month(s)".
 
@@ -275,11 +299,20 @@ class SubscriptionPortal(CustomerPortal):
         :return: dict of QWeb values
         """
         close_reasons = request.env["sale.subscription.close.reason"].sudo().search([])
+        invoices = self._get_subscription_portal_invoices(subscription_sudo)
         return {
             "subscription": subscription_sudo,
             "page_name": "subscription",
             "recurrence": self._get_subscription_recurrence_label(subscription_sudo),
-            "invoices": self._get_subscription_portal_invoices(subscription_sudo),
+            "invoices": invoices,
+            "invoice_urls": {
+                invoice.id: self._get_subscription_portal_invoice_url(invoice)
+                for invoice in invoices
+            },
+            # Every subscription has a token since its creation; one made
+            # otherwise gets it here, once.
+            "chatter_token": subscription_sudo.access_token
+            or subscription_sudo._portal_ensure_token(),
             "close_reasons": close_reasons,
             "can_close": subscription_sudo._portal_can_close(),
             "message": kwargs.get("message"),
@@ -342,11 +375,29 @@ class SubscriptionPortal(CustomerPortal):
             "subscription_oca_portal.portal_subscription_page", values
         )
 
+    def _deny_subscription_access(self, subscription_id, access_token=None):
+        """Answer a request for a subscription the visitor may not reach.
+
+        The answer does not tell a foreign subscription from a missing one.
+
+        :param int subscription_id: id of the ``sale.subscription`` asked for
+        :param str access_token: the token the request brought, if any
+        :return: for an anonymous visitor without a token, a redirect to the
+            login page that comes back to the subscription's page
+        :raise werkzeug.exceptions.NotFound: for anyone else
+        """
+        if request.env.user._is_public() and not access_token:
+            return request.redirect_query(
+                "/web/login", {"redirect": f"/my/subscriptions/{subscription_id}"}
+            )
+        raise request.not_found()
+
     @http.route(
         ["/my/subscriptions/<int:subscription_id>"],
         type="http",
         auth="public",
         website=True,
+        readonly=True,
     )
     def portal_subscription_page(self, subscription_id, access_token=None, **kw):
         """Show one subscription.
@@ -354,15 +405,15 @@ class SubscriptionPortal(CustomerPortal):
         :param int subscription_id: id of the ``sale.subscription``
         :param str access_token: lets a visitor without access (mail link) in
         :param kw: ``message`` to show after an action
-        :return: the rendered page, or a redirect to ``/my`` when the user may
-            not see the subscription
+        :return: the rendered page; see :meth:`_deny_subscription_access` when
+            the visitor may not see the subscription
         """
         try:
             subscription_sudo = self._document_check_access(
                 "sale.subscription", subscription_id, access_token=access_token
             )
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._deny_subscription_access(subscription_id, access_token)
         kw.pop("error", None)
         return self._render_subscription_page(
             subscription_sudo, access_token=access_token, **kw
@@ -412,15 +463,16 @@ class SubscriptionPortal(CustomerPortal):
         :param str close_reason_id: id of a ``sale.subscription.close.reason``
         :param str close_comment: optional free text, posted as a note
         :return: a redirect to the page with a confirmation; the page with an
-            error and nothing changed on bad input; a redirect to ``/my`` when
-            the user may not see the subscription
+            error and nothing changed on bad input; see
+            :meth:`_deny_subscription_access` when the visitor may not see the
+            subscription
         """
         try:
             subscription_sudo = self._document_check_access(
                 "sale.subscription", subscription_id, access_token=access_token
             )
         except (AccessError, MissingError):
-            return request.redirect("/my")
+            return self._deny_subscription_access(subscription_id, access_token)
 
         user = request.env.user
         author = subscription_sudo.partner_id if user._is_public() else user.partner_id

@@ -1,1 +1,2 @@
+from . import mail_message
 from . import sale_subscription

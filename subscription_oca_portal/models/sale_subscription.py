@@ -1,10 +1,11 @@
 """Portal side of the OCA subscription: access URL, tokens and closing."""
 
 import logging
+import uuid
 
 from markupsafe import Markup
 
-from odoo import models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools.mail import plaintext2html
 
@@ -16,6 +17,10 @@ class SaleSubscription(models.Model):
 
     _name = "sale.subscription"
     _inherit = ["sale.subscription", "portal.mixin"]
+
+    # Every subscription has its token from the start: the page's chatter needs
+    # it to post, and no portal page has to write one while it is shown.
+    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
 
     def _compute_access_url(self):
         """Point every subscription to its portal page."""

@@ -6,7 +6,7 @@ subscription, and helpers to create more subscriptions.
   tour tests.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from odoo import Command, http
 from odoo.tests import HttpCase, TransactionCase, new_test_user
@@ -165,10 +165,15 @@ class SubscriptionPortalHttpCommon(SubscriptionPortalCommon, HttpCase):
         """A CSRF token valid for the current test session."""
         return http.Request.csrf_token(self)
 
-    def assertRedirectsToMy(self, response):
-        """Assert that ``response`` sends the visitor back to the portal home."""
+    def assertNotFound(self, response):
+        """Assert that ``response`` is a 404, as for a record that does not
+        exist."""
+        self.assertEqual(response.status_code, 404, response.text[:500])
+
+    def assertRedirectsToLogin(self, response, back):
+        """Assert that ``response`` sends the visitor to the login page, which
+        brings them back to the path ``back``."""
         self.assertIn(response.status_code, (302, 303))
-        self.assertTrue(
-            response.headers["Location"].split("?")[0].endswith("/my"),
-            response.headers["Location"],
-        )
+        location = urlsplit(response.headers["Location"])
+        self.assertTrue(location.path.endswith("/web/login"), location.path)
+        self.assertEqual(parse_qs(location.query).get("redirect"), [back])

@@ -1,13 +1,18 @@
 import json
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..controllers.portal import SubscriptionPortal
 from .common import SubscriptionPortalHttpCommon
+
+#: Most queries of one list page, whether it shows 1 subscription or 20.
+#: Measured with every addon of the repository installed (the website adds its
+#: own); fewer addons make fewer.
+LIST_QUERIES = 26
 
 
 @tagged("post_install", "-at_install")
@@ -112,15 +117,57 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
         self.assertIn("50.00", text)
         self.assertIn('id="subscription_next_invoice"', text)
         self.assertIn(invoice.name, text)
-        self.assertIn(f"/my/invoices/{invoice.id}?access_token=", text)
+        self.assertIn(f'href="/my/invoices/{invoice.id}"', text)
         self.assertIn('id="subscription_close_form"', text)
         self.assertIn(self.close_reason.name, text)
         self.assertIn('id="subscription_extra_sections"', text)
 
         # the invoice link opens the invoice for the customer
-        response = self.url_open(invoice.get_portal_url())
+        response = self._get(f"/my/invoices/{invoice.id}")
         self.assertEqual(response.status_code, 200)
         self.assertIn(invoice.name, response.text)
+
+    def test_detail_invoice_link_with_token(self):
+        """An invoice that has a token (it was sent by mail) is linked with
+        it, so that a visitor coming with the subscription's token opens it."""
+        invoice = self.subscription_a.create_invoice()
+        invoice.action_post()
+        token = invoice._portal_ensure_token()
+        response = self._get(
+            self.subscription_a.access_url,
+            access_token=self.subscription_a.access_token,
+        )
+        self.assertIn(
+            f'href="/my/invoices/{invoice.id}?access_token={token}"', response.text
+        )
+
+    def test_detail_writes_nothing(self):
+        """The page runs on a read-only cursor and writes nothing: neither the
+        tokens of its invoices and chatter nor those of the record pager."""
+        routing = SubscriptionPortal.portal_subscription_page.original_routing
+        self.assertTrue(routing["readonly"])
+        invoice = self.subscription_a.create_invoice()
+        invoice.action_post()
+        self._create_subscription(self.partner_a, code="A-0002")
+        self._create_subscription(self.partner_a, code="A-0003")
+        self._login(self.user_a)
+        # A write would be retried on a read/write cursor, with a warning.
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            self._get("/my/subscriptions", sortby="name")
+            response = self._get(self.subscription_a.access_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(invoice.name, response.text)
+        self.assertIn(f'data-token="{self.subscription_a.access_token}"', response.text)
+        self.assertFalse(invoice.access_token)
+
+    def test_every_subscription_has_a_token(self):
+        self.assertTrue(self.subscription_a.access_token)
+        self.assertNotEqual(
+            self.subscription_a.access_token, self.subscription_b.access_token
+        )
+        copy = self.subscription_a.copy()
+        self.assertTrue(copy.access_token)
+        self.assertNotEqual(copy.access_token, self.subscription_a.access_token)
 
     def test_detail_lists_apps_when_the_shop_addon_is_installed(self):
         if "app_ids" not in self.env["sale.subscription"]._fields:
@@ -171,10 +218,16 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
 
     def test_detail_foreign_or_unknown(self):
         self._login(self.user_b)
-        self.assertRedirectsToMy(self._get(self.subscription_a.access_url))
-        self.assertRedirectsToMy(self._get("/my/subscriptions/999999999"))
-        self.assertRedirectsToMy(
+        self.assertNotFound(self._get(self.subscription_a.access_url))
+        self.assertNotFound(self._get("/my/subscriptions/999999999"))
+        self.assertNotFound(
             self._get(self.subscription_a.access_url, access_token="wrong")
+        )
+        self.assertNotFound(
+            self._get(
+                self.subscription_a.access_url,
+                access_token=self.subscription_b.access_token,
+            )
         )
 
     def test_detail_with_access_token(self):
@@ -184,10 +237,33 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
         self.assertEqual(response.status_code, 200)
         self.assertIn("PLAN/A-0001", response.text)
         self.assertIn(f'name="access_token" value="{token}"', response.text)
-        self.assertRedirectsToMy(
+        self.assertNotFound(
             self._get(self.subscription_a.access_url, access_token="wrong")
         )
-        self.assertRedirectsToMy(self._get(self.subscription_a.access_url))
+        self.assertRedirectsToLogin(
+            self._get(self.subscription_a.access_url), self.subscription_a.access_url
+        )
+        self.assertRedirectsToLogin(
+            self._get("/my/subscriptions/999999999"), "/my/subscriptions/999999999"
+        )
+
+    def test_list_for_an_employee_without_sales_rights(self):
+        employee = new_test_user(
+            self.env, login="sub_portal_employee", groups="base.group_user"
+        )
+        self.assertFalse(
+            self.env["sale.subscription"].with_user(employee).has_access("read")
+        )
+        self.authenticate(employee.login, employee.login)
+        response = self._get("/my/subscriptions")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(
+            "There are currently no subscriptions for your account.", response.text
+        )
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["subscription_count"]}
+        )
+        self.assertEqual(counters["subscription_count"], 0)
 
     def test_detail_ignores_error_from_url(self):
         self._login(self.user_a)
@@ -272,69 +348,97 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
             )
         )
 
-    def test_call_kw_foreign_read_refused(self):
-        self._login(self.user_b)
+    def _call_kw(self, model, method, args, kwargs=None):
+        """Call ``method`` of ``model`` through ``/web/dataset/call_kw``.
+
+        :return: the decoded JSON-RPC answer (``result`` or ``error``)
+        """
         payload = {
             "jsonrpc": "2.0",
             "method": "call",
             "id": 1,
             "params": {
-                "model": "sale.subscription",
-                "method": "read",
-                "args": [[self.subscription_a.id], ["name", "partner_id"]],
-                "kwargs": {},
+                "model": model,
+                "method": method,
+                "args": args,
+                "kwargs": kwargs or {},
             },
         }
-        with mute_logger("odoo.http"):
+        with mute_logger("odoo.http", "odoo.addons.base.models.ir_rule"):
             response = self.url_open(
-                "/web/dataset/call_kw/sale.subscription/read",
+                f"/web/dataset/call_kw/{model}/{method}",
                 data=json.dumps(payload),
                 headers={"Content-Type": "application/json"},
             )
-        body = response.json()
+        return response.json()
+
+    def assertRpcDenied(self, model, method, args, kwargs=None):
+        body = self._call_kw(model, method, args, kwargs)
         self.assertNotIn("result", body)
         self.assertEqual(body["error"]["data"]["name"], "odoo.exceptions.AccessError")
 
+    def test_call_kw_foreign_read_refused(self):
+        self._login(self.user_b)
+        self.assertRpcDenied(
+            "sale.subscription", "read", [[self.subscription_a.id], ["name"]]
+        )
+        lines_a = self.subscription_a.sale_subscription_line_ids
+        self.assertRpcDenied(
+            "sale.subscription.line", "read", [lines_a.ids, ["name", "price_unit"]]
+        )
+        found = self._call_kw("sale.subscription.line", "search", [[]])["result"]
+        self.assertEqual(found, self.subscription_b.sale_subscription_line_ids.ids)
+
         # their own subscription reads fine through the same route
-        payload["params"]["args"][0] = [self.subscription_b.id]
-        response = self.url_open(
-            "/web/dataset/call_kw/sale.subscription/read",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
+        body = self._call_kw(
+            "sale.subscription", "read", [[self.subscription_b.id], ["name"]]
         )
-        self.assertEqual(response.json()["result"][0]["name"], "PLAN/B-0001")
+        self.assertEqual(body["result"][0]["name"], "PLAN/B-0001")
 
-    def test_list_query_count_is_flat(self):
-        """The list page costs as many queries for 20 records as for 1."""
-        partner = self.env["res.partner"].create(
-            {"name": "Customer C Ltd", "is_company": True}
+    def test_call_kw_foreign_messages_refused(self):
+        message = self.subscription_a.message_post(
+            body="Hello A", message_type="comment", subtype_xmlid="mail.mt_comment"
         )
-        user = self._create_portal_user("sub_portal_c", partner)
-        self._create_subscription(partner, code="C-0001")
-        self._login(user)
-
-        def count_queries():
-            # the first request warms the caches (views, rules, ...)
-            self._get("/my/subscriptions")
-            before = self.cr.sql_log_count
-            response = self._get("/my/subscriptions")
-            self.assertEqual(response.status_code, 200)
-            return self.cr.sql_log_count - before, response.text
-
-        count_one, text = count_queries()
-        self.assertEqual(text.count("o_portal_subscription_row"), 1)
-
-        plans = self.env["sale.subscription.template"].create(
-            [{"name": f"Plan {index}", "code": f"P{index}"} for index in range(19)]
+        self._login(self.user_b)
+        body = self._call_kw(
+            "mail.message",
+            "search_read",
+            [
+                [
+                    ("model", "=", "sale.subscription"),
+                    ("res_id", "=", self.subscription_a.id),
+                ]
+            ],
+            {"fields": ["body"]},
         )
-        for index, plan in enumerate(plans):
-            subscription = self._create_subscription(partner, code=f"C-1{index:03}")
-            subscription.template_id = plan
-            if index % 2:
-                subscription._portal_close(self.close_reason)
-        count_twenty, text = count_queries()
-        self.assertEqual(text.count("o_portal_subscription_row"), 20)
-        self.assertEqual(count_one, count_twenty)
+        self.assertEqual(body["result"], [])
+        self.assertRpcDenied("mail.message", "read", [[message.id], ["body"]])
+
+    def test_call_kw_internal_messages_of_own_subscription_refused(self):
+        """Notes posted by code are notifications of an internal subtype: the
+        customer neither finds nor reads them, though the subscription is
+        theirs."""
+        public = self.subscription_a.message_post(
+            body="Hello A", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        note = self.subscription_a.message_post(body="Invoice INV/1 unpaid")
+        self.assertEqual(note.message_type, "notification")
+        self._login(self.user_a)
+        body = self._call_kw(
+            "mail.message",
+            "search_read",
+            [
+                [
+                    ("model", "=", "sale.subscription"),
+                    ("res_id", "=", self.subscription_a.id),
+                ]
+            ],
+            {"fields": ["body"]},
+        )
+        self.assertEqual([message["id"] for message in body["result"]], [public.id])
+        body = self._call_kw("mail.message", "read", [[public.id], ["body"]])
+        self.assertIn("Hello A", body["result"][0]["body"])
+        self.assertRpcDenied("mail.message", "read", [[note.id], ["body"]])
 
 
 @tagged("post_install", "-at_install")
@@ -385,40 +489,39 @@ class TestPortalClose(SubscriptionPortalHttpCommon):
         note = self._close_note(self.subscription_a)
         self.assertEqual(note.author_id, self.partner_a)
 
+    def _assert_close_not_found(self, subscription, **data):
+        """POST the close form of ``subscription`` with ``data``: 404, or 400
+        without a CSRF token; nothing changes."""
+        reason = str(self.close_reason.id)
+        response = self._post_close(subscription, close_reason_id=reason, **data)
+        self.assertNotFound(response)
+        with mute_logger("odoo.http"):
+            response = self._post_close(
+                subscription, csrf=False, close_reason_id=reason, **data
+            )
+        self.assertEqual(response.status_code, 400)
+        if subscription.exists():
+            self.assertUnchanged(subscription)
+
     def test_close_foreign_subscription(self):
         self._login(self.user_b)
-        response = self._post_close(
-            self.subscription_a, close_reason_id=str(self.close_reason.id)
+        self._assert_close_not_found(self.subscription_a)
+        self._assert_close_not_found(self.subscription_a, access_token="wrong")
+        self._assert_close_not_found(
+            self.subscription_a, access_token=self.subscription_b.access_token
         )
-        self.assertRedirectsToMy(response)
-        self.assertUnchanged(self.subscription_a)
-
-        response = self._post_close(
-            self.subscription_a,
-            close_reason_id=str(self.close_reason.id),
-            access_token="wrong",
-        )
-        self.assertRedirectsToMy(response)
-        self.assertUnchanged(self.subscription_a)
 
         self.authenticate(None, None)
+        self._assert_close_not_found(self.subscription_a, access_token="wrong")
         response = self._post_close(
             self.subscription_a, close_reason_id=str(self.close_reason.id)
         )
-        self.assertRedirectsToMy(response)
+        self.assertRedirectsToLogin(response, self.subscription_a.access_url)
         self.assertUnchanged(self.subscription_a)
 
     def test_close_unknown_subscription(self):
         self._login(self.user_a)
-        response = self.url_open(
-            "/my/subscriptions/999999999/close",
-            data={
-                "csrf_token": self.csrf_token(),
-                "close_reason_id": str(self.close_reason.id),
-            },
-            allow_redirects=False,
-        )
-        self.assertRedirectsToMy(response)
+        self._assert_close_not_found(self.env["sale.subscription"].browse(999999999))
 
     def test_close_bad_reason(self):
         self._login(self.user_a)
@@ -465,3 +568,43 @@ class TestPortalClose(SubscriptionPortalHttpCommon):
         )
         self.assertEqual(response.status_code, 405)
         self.assertUnchanged(self.subscription_a)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestPortalQueries(SubscriptionPortalHttpCommon):
+    """The list page costs the same number of queries for 1 record or 20."""
+
+    def test_list_query_count_is_flat(self):
+        """The list page costs as many queries for 20 records as for 1."""
+        partner = self.env["res.partner"].create(
+            {"name": "Customer C Ltd", "is_company": True}
+        )
+        user = self._create_portal_user("sub_portal_c", partner)
+        self._create_subscription(partner, code="C-0001")
+        self._login(user)
+
+        def count_queries():
+            # the first requests warm the caches (views, rules, ...)
+            self._get("/my/subscriptions")
+            self._get("/my/subscriptions")
+            with self.assertQueryCount(LIST_QUERIES):
+                before = self.cr.sql_log_count
+                response = self._get("/my/subscriptions")
+                count = self.cr.sql_log_count - before
+            self.assertEqual(response.status_code, 200)
+            return count, response.text
+
+        count_one, text = count_queries()
+        self.assertEqual(text.count("o_portal_subscription_row"), 1)
+
+        plans = self.env["sale.subscription.template"].create(
+            [{"name": f"Plan {index}", "code": f"P{index}"} for index in range(19)]
+        )
+        for index, plan in enumerate(plans):
+            subscription = self._create_subscription(partner, code=f"C-1{index:03}")
+            subscription.template_id = plan
+            if index % 2:
+                subscription._portal_close(self.close_reason)
+        count_twenty, text = count_queries()
+        self.assertEqual(text.count("o_portal_subscription_row"), 20)
+        self.assertEqual(count_one, count_twenty)

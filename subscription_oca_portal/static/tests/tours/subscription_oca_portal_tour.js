@@ -3,9 +3,9 @@
 import {registry} from "@web/core/registry";
 
 /**
- * A portal customer finds a running subscription from the portal home, opens
- * it and closes it with a reason. The test creating the subscription names it
- * "TOUR/TOUR-0001" and gives it the product "Tour hosting".
+ * The demo portal customer finds their demo subscription (plan "Monthly hosting
+ * (demo)", product "Hosted Odoo app (demo)") from the portal home, opens it
+ * and closes it with a reason.
  */
 registry.category("web_tour.tours").add("subscription_oca_portal_tour", {
     url: "/my",
@@ -18,13 +18,13 @@ registry.category("web_tour.tours").add("subscription_oca_portal_tour", {
         },
         {
             content: "Open the subscription from the list",
-            trigger: ".o_portal_subscription_row a:contains('TOUR/TOUR-0001')",
+            trigger: ".o_portal_subscription_row:contains('Monthly hosting (demo)') a",
             run: "click",
             expectUnloadPage: true,
         },
         {
             content: "The page shows the subscription lines",
-            trigger: "#subscription_lines_table td:contains('Tour hosting')",
+            trigger: "#subscription_lines_table td:contains('Hosted Odoo app (demo)')",
         },
         {
             content: "Ask to close the subscription",
