@@ -770,15 +770,9 @@ class KubernetesApp(models.Model):
 
     def _run_resume(self, deployer):
         if self.rotate_credentials:
-            # A rotation asked before the suspend: the objects with the new
-            # credentials are applied while the app is still scaled to zero,
-            # then it is scaled back up, so no pod starts with the old ones.
-            # Applying alone would not scale it up: the replicas belong to
-            # the suspend until a resume gives them back.
+            # A rotation asked before the suspend: the deploy brings the new
+            # credentials and the replicas of the manifests back at once.
             self._run_deploy(deployer)
-            deployer.resume(self)
-            self._post_step(_("Resumed: scaled back up."))
-            _logger.info("app %s: resumed with new credentials", self.name)
             return
         deployer.resume(self)
         now = fields.Datetime.now()
