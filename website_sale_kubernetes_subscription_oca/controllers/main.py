@@ -1,6 +1,7 @@
 from urllib.parse import urlparse
 
 from odoo import _
+from odoo.exceptions import ValidationError
 from odoo.http import request, route
 
 from odoo.addons.kubernetes_base.lib import names
@@ -16,7 +17,8 @@ class WebsiteSaleKubernetes(WebsiteSale):
     The step sits between delivery (``/shop/confirm_order`` leads to it) and
     payment; ``/shop/extra_info``, ``/shop/payment`` and the payment
     transaction (``sale.order._check_cart_is_ready_to_be_paid``) check the
-    names again, so no request can skip it.
+    names again, so no request can skip it. Express checkout, which skips
+    every step, is refused for carts with apps.
     """
 
     # -- the app name step --------------------------------------------------
@@ -65,13 +67,12 @@ class WebsiteSaleKubernetes(WebsiteSale):
         if not lines_sudo:
             return request.redirect("/shop/confirm_order")
 
-        for line_sudo in lines_sudo:
-            typed = post.get(f"app_name_{line_sudo.id}", "")
-            line_sudo.app_name = line_sudo._normalize_app_name(typed) or False
-
-        problems = lines_sudo._reserve_app_names()
+        typed = {line: post.get(f"app_name_{line.id}", "") for line in lines_sudo}
+        problems = lines_sudo._submit_app_names(typed)
         if problems:
-            values = self._prepare_app_name_values(order_sudo, problems=problems)
+            values = self._prepare_app_name_values(
+                order_sudo, problems=problems, typed=typed
+            )
             return request.render(APP_NAME_STEP, values)
         return request.redirect(self._get_app_name_next_step())
 
@@ -97,7 +98,9 @@ class WebsiteSaleKubernetes(WebsiteSale):
         if line_sudo:
             problem = line_sudo._get_app_name_problem(name)
         else:
-            problem = request.env["kubernetes.app"]._get_name_problem(name, company)
+            problem = request.env["kubernetes.app"]._get_name_problem(
+                name, company
+            ) or request.env["sale.order.line"]._get_app_address_problem(name, company)
         if problem:
             return {"name": name, "valid": False, "hostname": "", "message": problem}
         hostname = names.default_hostname(name, company.kubernetes_domain)
@@ -123,10 +126,12 @@ class WebsiteSaleKubernetes(WebsiteSale):
             line_id = 0
         return order_sudo.order_line.filtered(lambda line: line.id == line_id)
 
-    def _prepare_app_name_values(self, order_sudo, problems=None):
+    def _prepare_app_name_values(self, order_sudo, problems=None, typed=None):
         """Return the values of the app name step.
 
         :param problems: ``{line: reason}`` for the names refused on submit
+        :param typed: ``{line: name}`` as typed on submit, shown again
+            instead of the lines' names
         """
         domain = order_sudo.company_id.kubernetes_domain or ""
         return {
@@ -136,6 +141,7 @@ class WebsiteSaleKubernetes(WebsiteSale):
             "app_name_problems": {
                 line.id: problem for line, problem in (problems or {}).items()
             },
+            "app_name_values": {line.id: name for line, name in (typed or {}).items()},
             "app_domain": domain,
             "app_name_max_length": names.MAX_APP_NAME_LENGTH,
         }
@@ -213,6 +219,31 @@ class WebsiteSaleKubernetes(WebsiteSale):
             for problem in order._get_app_name_problems().values():
                 errors.append((_("Your app needs another name."), problem))
         return errors
+
+    @route()
+    def process_express_checkout(
+        self, billing_address, shipping_address=None, shipping_option=None, **kwargs
+    ):
+        """Refuse express checkout for a cart with apps, before it gives the
+        cart the customer of the payment form: it skips the sign-in and the
+        app name step.
+
+        :raise ValidationError: the cart holds an app
+        """
+        order_sudo = request.website.sale_get_order()
+        if order_sudo and order_sudo._get_kubernetes_app_lines():
+            raise ValidationError(
+                _(
+                    "Express checkout is not available for apps: sign in and check "
+                    "out to name your app."
+                )
+            )
+        return super().process_express_checkout(
+            billing_address,
+            shipping_address=shipping_address,
+            shipping_option=shipping_option,
+            **kwargs,
+        )
 
     def _get_express_shop_payment_values(self, order, **kwargs):
         values = super()._get_express_shop_payment_values(order, **kwargs)

@@ -4,6 +4,9 @@ A paid order is confirmed even when the name of one of its apps was taken
 meanwhile (see ``sale.order.line._create_kubernetes_app``): the line then
 records why. Its portal page (``/my/orders/<id>``) asks the customer for
 another name, and ``/my/orders/<id>/app_name`` creates the app with it.
+
+The order's portal payment (``/my/orders/<id>/transaction``) checks a shop
+cart with apps as the shop's own payment does.
 """
 
 import logging
@@ -15,7 +18,7 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.http import request
 
 from odoo.addons.kubernetes_base.lib import names
-from odoo.addons.sale.controllers.portal import CustomerPortal
+from odoo.addons.sale.controllers.portal import CustomerPortal, PaymentPortal
 
 _logger = logging.getLogger(__name__)
 
@@ -125,3 +128,32 @@ class WebsiteSaleKubernetesPortal(CustomerPortal):
                 )
             )
         return request.redirect(order_sudo.get_portal_url(anchor=APP_NAMES_ANCHOR))
+
+
+class WebsiteSaleKubernetesPaymentPortal(PaymentPortal):
+    """The portal payment of an order checks a shop cart with apps as
+    ``/shop/payment/transaction`` does: a signed-in customer and names that
+    can be had."""
+
+    @http.route()
+    def portal_order_transaction(self, order_id, access_token, **kwargs):
+        """Refuse the payment of a shop cart with apps that is not ready for
+        it; else create the transaction as usual.
+
+        :raise ValidationError: the buyer is not signed in, or a name cannot
+            be had
+        """
+        try:
+            order_sudo = self._document_check_access(
+                "sale.order", order_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            order_sudo = None  # Refused by the usual route, with its message.
+        if (
+            order_sudo
+            and order_sudo.website_id
+            and order_sudo.state in ("draft", "sent")
+            and order_sudo._get_kubernetes_app_lines()
+        ):
+            order_sudo._check_kubernetes_app_payment()
+        return super().portal_order_transaction(order_id, access_token, **kwargs)

@@ -1,6 +1,7 @@
 import logging
+import re
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -10,6 +11,17 @@ _logger = logging.getLogger(__name__)
 #: Stands for the password in a stored invitation; :class:`MailMail` puts the
 #: password from the app's Secret in its place when the mail leaves.
 PASSWORD_MARKER = "[[kubernetes-app-password]]"
+#: The element of the invitation's credentials table that receives the
+#: password. The mail layout copies the first lines of the text into a hidden
+#: inbox preview, marker included: only the marker in this element becomes the
+#: password, any other one becomes :data:`PASSWORD_MASK`.
+PASSWORD_SLOT = Markup('<span id="kubernetes_app_password">%s</span>') % PASSWORD_MARKER
+#: What stands for the password anywhere but in its slot.
+PASSWORD_MASK = "********"
+_PASSWORD_SLOT_RE = re.compile(
+    r"(<span\b[^>]*\bid=[\"']kubernetes_app_password[\"'][^>]*>)\s*"
+    + re.escape(PASSWORD_MARKER)
+)
 
 #: States in which an app has, or is getting, objects that can be scaled down.
 SUSPENDABLE_STATES = ("queued", "deploying", "running", "failed")
@@ -19,10 +31,14 @@ class KubernetesApp(models.Model):
     """An app sold in the shop: its subscription, its order line and the
     invitation that brings its credentials to the customer.
 
-    The invitation is a ``mail.mail`` rendered with :data:`PASSWORD_MARKER`
+    The invitation is a ``mail.mail`` rendered with :data:`PASSWORD_SLOT`
     instead of the password; the password is read from the app's Secret only
     when the mail is sent (see ``mail.mail._prepare_outgoing_body``), so no
     Odoo record ever holds it.
+
+    Each change of the app that its subscription causes or should know of
+    (suspend queued and done, resume queued, running, objects deleted) is
+    noted on the app and on the subscription.
     """
 
     _inherit = "kubernetes.app"
@@ -109,10 +125,26 @@ class KubernetesApp(models.Model):
         apps = self.with_context(kubernetes_app_own_sale_line_ids=line_ids)
         return super(KubernetesApp, apps).create(vals_list)
 
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("name"):
+            # A renamed app holds its new name itself: the name its order
+            # line reserved is free again.
+            self.sale_line_id.sudo().filtered(
+                lambda line: (
+                    line.app_name_reserved and line.app_name_reserved != vals["name"]
+                )
+            )._release_app_name()
+        return res
+
     # -- invitation ---------------------------------------------------------
 
     def _on_running(self, first_time):
         res = super()._on_running(first_time)
+        for app in self.filtered("subscription_id"):
+            app._post_on_subscription(
+                _("App %(app)s is running at %(url)s.", app=app.name, url=app.url)
+            )
         for app in self.filtered("credentials_to_send"):
             # A broken invitation must not fail a running app.
             try:
@@ -170,7 +202,7 @@ class KubernetesApp(models.Model):
             "website_sale_kubernetes_subscription_oca.mail_template_kubernetes_app_invitation"
         ).sudo()
         mail_id = template.with_context(
-            kubernetes_password_marker=PASSWORD_MARKER
+            kubernetes_password_marker=PASSWORD_SLOT
         ).send_mail(
             self.id,
             email_layout_xmlid="mail.mail_notification_light",
@@ -223,12 +255,29 @@ class KubernetesApp(models.Model):
         return password
 
     def _render_invitation_body(self, body):
-        """Return ``body`` with the password in place of the marker."""
+        """Return ``body`` with the password in its slot of the credentials
+        table, and :data:`PASSWORD_MASK` for any other marker, such as the one
+        the inbox preview copied from the text.
+
+        Raises UserError when the body has markers but no slot, rather than
+        sending a mail without the password.
+        """
         self.ensure_one()
         if PASSWORD_MARKER not in body:
             return body
-        password = self._read_invitation_password()
-        return body.replace(PASSWORD_MARKER, str(escape(password)))
+        password = str(escape(self._read_invitation_password()))
+        body, slots = _PASSWORD_SLOT_RE.subn(
+            lambda match: match.group(1) + password, body
+        )
+        if not slots:
+            raise UserError(
+                _(
+                    "The invitation of app %(name)s has no place for the password: "
+                    "check the mail template.",
+                    name=self.name,
+                )
+            )
+        return body.replace(PASSWORD_MARKER, PASSWORD_MASK)
 
     def _on_invitation_sent(self, partner_names):
         """Note on the app that the invitation left, naming the recipients."""
@@ -255,15 +304,20 @@ class KubernetesApp(models.Model):
 
     # -- subscription lifecycle --------------------------------------------
 
-    def _suspend_for_subscription(self, subscription, reason):
+    def _suspend_for_subscription(self, subscription, reason, customer_reason=None):
         """Queue a suspend of the apps that run or are on their way to run.
 
         Apps in another state are left alone and the skip is noted; nothing
         here raises, so a subscription change never fails because of an app.
+        A credential rotation pending on an app survives the suspend: the
+        resume deploys it, and the new credentials are mailed once the app
+        runs.
 
         :param subscription: the ``sale.subscription`` that stopped
         :param str reason: why, in words, as the notes on the app and the
             subscription begin
+        :param str customer_reason: why, in a sentence for the customer, kept
+            on the app (``suspend_reason``) until it runs again
         :returns: the apps queued
         """
         queued = self.browse()
@@ -282,7 +336,7 @@ class KubernetesApp(models.Model):
                     ),
                 )
                 continue
-            app._queue("suspend")
+            app._queue_suspend(customer_reason)
             queued |= app
             app._note_lifecycle(
                 subscription,
@@ -368,7 +422,35 @@ class KubernetesApp(models.Model):
         res = super()._on_deleted()
         # The name is free again once its objects are gone.
         self.sale_line_id.sudo()._release_app_name()
+        for app in self.filtered("subscription_id"):
+            app._post_on_subscription(
+                _(
+                    "App %(app)s was removed from the cluster.",
+                    app=app.name,
+                )
+            )
         return res
+
+    def _run_suspend(self, deployer):
+        res = super()._run_suspend(deployer)
+        self._run_hook(self._on_suspended)
+        return res
+
+    def _on_suspended(self):
+        """Called when the app's workloads were scaled to zero: the
+        subscription hears of it."""
+        for app in self.filtered("subscription_id"):
+            app._post_on_subscription(
+                _(
+                    "App %(app)s is suspended: scaled to zero, its data is kept.",
+                    app=app.name,
+                )
+            )
+
+    def _post_on_subscription(self, message):
+        """Post ``message`` on the app's subscription, as an internal note."""
+        self.ensure_one()
+        self.subscription_id.sudo().message_post(body=message)
 
     # -- views --------------------------------------------------------------
 

@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
 
 _logger = logging.getLogger(__name__)
 
@@ -16,6 +17,11 @@ class SaleOrder(models.Model):
     :meth:`_create_kubernetes_apps` creates each missing app and queues its
     deployment. No cluster call happens here. Orders that a subscription
     generates (``order_subscription_id``) are left alone.
+
+    Cancelling an app order closes the subscriptions it started, which
+    suspends their apps (data kept). Confirmed again, the order starts a new
+    subscription (``subscription_oca``), and each app that exists already
+    moves to it and resumes: an order line never gets a second app.
     """
 
     _inherit = "sale.order"
@@ -121,9 +127,15 @@ class SaleOrder(models.Model):
         with a name that cannot be had, and reserve the names for the
         payment."""
         res = super()._check_cart_is_ready_to_be_paid()
+        self._check_kubernetes_app_payment()
+        return res
+
+    def _check_kubernetes_app_payment(self):
+        """Raise ValidationError unless the app orders may be paid now: bought
+        by a signed-in customer, with app lines that can be sold, and names
+        that can be had, which are then reserved for the payment."""
         for order in self.filtered(lambda o: o._get_kubernetes_app_lines()):
-            if order.partner_id == order.website_id.user_id.sudo().partner_id:
-                raise ValidationError(_("Sign in to buy an app."))
+            order._check_kubernetes_buyer()
             order._get_kubernetes_app_lines()._check_app_line_setup()
             problems = order._get_kubernetes_app_lines()._reserve_app_names()
             if problems:
@@ -133,7 +145,16 @@ class SaleOrder(models.Model):
                         problems=" ".join(problems.values()),
                     )
                 )
-        return res
+
+    def _check_kubernetes_buyer(self):
+        """Raise ValidationError unless a signed-in customer buys the app
+        order: the visitor of the web request, if any, is not the public user,
+        and the order's customer has an account (a guest can give the cart a
+        customer of their own, e.g. through express checkout)."""
+        self.ensure_one()
+        visitor_is_public = bool(request) and request.env.user._is_public()
+        if visitor_is_public or not self.partner_id.sudo().user_ids:
+            raise ValidationError(_("Sign in to buy an app."))
 
     # -- confirmation -------------------------------------------------------
 
@@ -154,9 +175,58 @@ class SaleOrder(models.Model):
         # is then recorded on the line instead of refusing the payment.
         if not self.env.context.get("kubernetes_app_paid_confirmation"):
             app_orders._check_kubernetes_app_lines()
+        started_before = {order.id: order.sudo().subscription_ids for order in self}
         res = super().action_confirm()
+        for order in app_orders:
+            order._assign_kubernetes_subscription_user(
+                order.sudo().subscription_ids - started_before[order.id]
+            )
         app_orders._create_kubernetes_apps()
         return res
+
+    def _assign_kubernetes_subscription_user(self, subscriptions):
+        """Give the ``subscriptions`` the order just started its salesperson,
+        else the website's, instead of whoever confirmed: often the superuser
+        of the payment processing, whom the portal would show as the
+        customer's contact."""
+        self.ensure_one()
+        user = self.user_id or self.website_id.salesperson_id
+        if user and subscriptions:
+            subscriptions.sudo().write({"user_id": user.id})
+
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        self._close_kubernetes_subscriptions()
+        return res
+
+    def _close_kubernetes_subscriptions(self):
+        """Close the subscriptions the cancelled app orders started; their
+        apps are suspended, with their data kept."""
+        reason = self.env.ref(
+            "website_sale_kubernetes_subscription_oca.close_reason_order_cancelled",
+            raise_if_not_found=False,
+        )
+        orders = self.filtered(
+            lambda o: (
+                o.state == "cancel"
+                and not o.order_subscription_id
+                and o._get_kubernetes_app_lines()
+            )
+        )
+        for order in orders:
+            running = order.sudo().subscription_ids.filtered(
+                lambda subscription: subscription.stage_type != "post"
+            )
+            for subscription in running:
+                subscription.with_context(
+                    kubernetes_cancelled_order_id=order.id
+                ).close_subscription(reason.id if reason else False)
+                order.message_post(
+                    body=_(
+                        "Subscription %(subscription)s closed: the order is cancelled.",
+                        subscription=subscription.display_name,
+                    )
+                )
 
     def _check_kubernetes_app_lines(self):
         """Raise UserError unless every app line has one app and a name that
@@ -191,10 +261,16 @@ class SaleOrder(models.Model):
                 continue
             lines._lock_for_app_creation()
             for line in lines.sudo():
-                if line.kubernetes_app_ids:
-                    _logger.debug("order %s: line %s has its app", order.name, line.id)
-                    continue
                 subscription = order._get_kubernetes_subscription(line)
+                app = line.kubernetes_app_ids[:1]
+                if app:
+                    if line._must_move_kubernetes_app(app, subscription):
+                        line._move_kubernetes_app(app, subscription)
+                    else:
+                        _logger.debug(
+                            "order %s: line %s has its app", order.name, line.id
+                        )
+                    continue
                 if not subscription:
                     line._set_kubernetes_app_error(
                         _("The order started no subscription for this product.")
@@ -205,12 +281,16 @@ class SaleOrder(models.Model):
 
     def _get_kubernetes_subscription(self, line):
         """Return the subscription ``subscription_oca`` started for ``line``:
-        the order's subscription of the line product's template."""
+        the order's subscription of the line product's template, the one in
+        progress and the latest first (an order confirmed again after a
+        cancel has a closed one too)."""
         self.ensure_one()
         template = line.product_id.product_tmpl_id.subscription_template_id
-        return self.sudo().subscription_ids.filtered(
+        subscriptions = self.sudo().subscription_ids.filtered(
             lambda subscription: subscription.template_id == template
-        )[:1]
+        )
+        running = subscriptions.filtered("in_progress")
+        return (running or subscriptions).sorted("id", reverse=True)[:1]
 
     def action_create_kubernetes_apps(self):
         """Create the apps that confirmation could not create (after the

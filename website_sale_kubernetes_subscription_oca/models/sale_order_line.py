@@ -79,32 +79,66 @@ class SaleOrderLine(models.Model):
 
     @api.model
     def _normalize_app_name(self, name):
-        """Return ``name`` as a customer means it: trimmed and in lower case."""
-        return (name or "").strip().lower()
+        """Return ``name`` as a customer means it: trimmed and in lower case.
+
+        Anything but a string (a number or a list sent to a JSON route) reads
+        as no name at all.
+        """
+        if not isinstance(name, str):
+            return ""
+        return name.strip().lower()
 
     # -- names --------------------------------------------------------------
 
-    def _get_app_name_problem(self, name=None):
+    def _get_app_name_problem(self, name=None, other_names=None):
         """Return why ``name`` (default: the line's) cannot name this line's
         app, or an empty string.
 
         Counts the other app lines of the order, the apps and the live
-        reservations of other orders.
+        reservations of other orders, and the address the name gives (see
+        :meth:`_get_app_address_problem`).
+
+        :param other_names: the names of the order's other app lines, when
+            they are about to change; default: their names now
         """
         self.ensure_one()
         name = self.app_name if name is None else name
-        siblings = self.order_id.order_line.filtered(
-            lambda line: (
-                line != self and line.is_kubernetes_app_line and line.app_name == name
+        if other_names is None:
+            other_names = (self.order_id._get_kubernetes_app_lines() - self).mapped(
+                "app_name"
             )
-        )
-        if name and siblings:
+        if name and name in other_names:
             return _(
                 "The name %(name)s is given to another app of this order.", name=name
             )
-        return self.env["kubernetes.app"]._get_name_problem(
-            name, self.order_id.company_id, sale_line=self
+        company = self.order_id.company_id
+        own_apps = self.sudo().kubernetes_app_ids.filtered(
+            lambda app: app.state != "deleted"
         )
+        return self.env["kubernetes.app"]._get_name_problem(
+            name, company, sale_line=self
+        ) or self._get_app_address_problem(name, company, apps=own_apps)
+
+    @api.model
+    def _get_app_address_problem(self, name, company, apps=None):
+        """Return why the valid app name ``name`` cannot give an address at
+        ``company``, or an empty string: the company has no domain for apps,
+        or another app uses the host name already (a manager may type any
+        host name on an app).
+
+        :param apps: the apps that may keep the host name (the line's own)
+        """
+        hostname = self.env["kubernetes.app"]._get_default_hostname(name, company)
+        if not hostname:
+            return _(
+                "Apps cannot be ordered yet: the shop has no domain to run them "
+                "under. Please contact us."
+            )
+        try:
+            self.env["kubernetes.app"]._check_hostname_free(hostname, apps=apps)
+        except ValidationError:
+            return _("The name %(name)s is already taken.", name=name)
+        return ""
 
     @api.model
     def _find_app_name_reservations(self, name, company, exclude=None):
@@ -127,7 +161,13 @@ class SaleOrderLine(models.Model):
         if not self.app_name_reserved or order.state == "cancel":
             return False
         if order.state == "sale":
-            return True
+            # The order holds the name until its app exists; the app then
+            # holds its own name, which a manager may change.
+            apps = self.sudo().kubernetes_app_ids
+            return not apps or any(
+                app.state != "deleted" and app.name == self.app_name_reserved
+                for app in apps
+            )
         if (
             self.app_name_reserved_until
             and self.app_name_reserved_until > fields.Datetime.now()
@@ -173,6 +213,35 @@ class SaleOrderLine(models.Model):
                     "The name %(name)s is already taken.", name=line.app_name
                 )
         return problems
+
+    def _submit_app_names(self, typed):
+        """Give the lines the names their customer typed, and reserve them.
+
+        Every name is checked first: when one is refused, no line changes and
+        the names reserved before stay reserved.
+
+        :param dict typed: ``{line: name as typed}``
+        :returns: ``{line: problem}``, empty when every line holds its new
+            name; a name lost to a concurrent order between the check and the
+            reservation is a problem too
+        """
+        wanted = {line: self._normalize_app_name(name) for line, name in typed.items()}
+        problems = {}
+        for line, name in wanted.items():
+            others = [
+                wanted.get(other, other.app_name)
+                for other in line.order_id._get_kubernetes_app_lines() - line
+            ]
+            problem = line._get_app_name_problem(name, other_names=others)
+            if problem:
+                problems[line] = problem
+        if problems:
+            return problems
+
+        for line, name in wanted.items():
+            if line.app_name != name:
+                line.app_name = name
+        return self.browse([line.id for line in wanted])._reserve_app_names()
 
     def _write_reservation(self, name, until, stale):
         """Store the reservation in SQL, in a savepoint, taking it over from
@@ -324,6 +393,48 @@ class SaleOrderLine(models.Model):
         self.kubernetes_app_error = False
         self._post_app_created(app, subscription)
         return app
+
+    def _must_move_kubernetes_app(self, app, subscription):
+        """Whether the line's existing ``app`` belongs on ``subscription``
+        now: the order, cancelled and confirmed again, started it, and the app
+        is still on the subscription the cancel closed."""
+        self.ensure_one()
+        current = app.subscription_id
+        return bool(
+            subscription
+            and current != subscription
+            and current in self.order_id.sudo().subscription_ids
+            and not current.in_progress
+        )
+
+    def _move_kubernetes_app(self, app, subscription):
+        """Link the line's ``app`` to ``subscription`` and, when that one is
+        in progress, resume the app. Noted on the app, on both subscriptions
+        and on the order."""
+        self.ensure_one()
+        previous = app.subscription_id
+        app.subscription_id = subscription
+        message = _(
+            "App %(app)s moves from subscription %(previous)s to %(subscription)s, "
+            "which order %(order)s started when it was confirmed again.",
+            app=app.name,
+            previous=previous.display_name,
+            subscription=subscription.display_name,
+            order=self.order_id.name,
+        )
+        for record in (app, previous, subscription, self.order_id):
+            record.message_post(body=message)
+        _logger.info(
+            "order %s: app %s moved from subscription %s to %s",
+            self.order_id.name,
+            app.name,
+            previous.id,
+            subscription.id,
+        )
+        if subscription._should_run_kubernetes_apps():
+            app._resume_for_subscription(
+                subscription, subscription._get_kubernetes_run_reason()
+            )
 
     def _post_app_created(self, app, subscription):
         """Log the new app on the order and on the subscription."""

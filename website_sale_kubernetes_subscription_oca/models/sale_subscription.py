@@ -81,12 +81,29 @@ class SaleSubscription(models.Model):
         if should_run:
             apps._resume_for_subscription(self, self._get_kubernetes_run_reason())
         else:
-            apps._suspend_for_subscription(self, self._get_kubernetes_stop_reason())
+            customer_lang = self.partner_id.lang or self.env.lang
+            apps._suspend_for_subscription(
+                self,
+                self._get_kubernetes_stop_reason(),
+                customer_reason=self.with_context(
+                    lang=customer_lang
+                )._get_kubernetes_customer_stop_reason(),
+            )
+
+    def _is_kubernetes_payment_stop(self):
+        """Whether the apps stop for an unpaid invoice only."""
+        self.ensure_one()
+        return self.active and self.in_progress and self.kubernetes_payment_overdue
+
+    def _get_kubernetes_cancelled_order(self):
+        """Return the order whose cancel closes the subscription now, if any."""
+        order_id = self.env.context.get("kubernetes_cancelled_order_id")
+        return self.env["sale.order"].browse(order_id).exists() if order_id else None
 
     def _get_kubernetes_stop_reason(self):
         """Return, in words, why the apps of the subscription stop."""
         self.ensure_one()
-        if self.active and self.in_progress and self.kubernetes_payment_overdue:
+        if self._is_kubernetes_payment_stop():
             invoice = self._get_kubernetes_overdue_invoices()[:1]
             if invoice:
                 return _(
@@ -100,8 +117,46 @@ class SaleSubscription(models.Model):
                 "Subscription %(subscription)s has an unpaid invoice",
                 subscription=self.display_name,
             )
+        order = self._get_kubernetes_cancelled_order()
+        if order:
+            return _(
+                "Order %(order)s is cancelled, subscription %(subscription)s is closed",
+                order=order.name,
+                subscription=self.display_name,
+            )
         return _(
             "Subscription %(subscription)s is closed", subscription=self.display_name
+        )
+
+    def _get_kubernetes_customer_stop_reason(self):
+        """Return, in a sentence for the customer, why the apps of the
+        subscription are suspended; shown on the app's portal page until it
+        runs again. Called in the customer's language."""
+        self.ensure_one()
+        if self._is_kubernetes_payment_stop():
+            invoice = self._get_kubernetes_overdue_invoices()[:1]
+            if invoice:
+                return _(
+                    "Invoice %(invoice)s is unpaid since %(date)s: your app runs "
+                    "again once it is paid.",
+                    invoice=invoice.name,
+                    date=format_date(self.env, invoice.invoice_date_due),
+                )
+            return _(
+                "An invoice of your subscription %(subscription)s is unpaid: your "
+                "app runs again once it is paid.",
+                subscription=self.display_name,
+            )
+        order = self._get_kubernetes_cancelled_order()
+        if order:
+            return _(
+                "Your order %(order)s was cancelled; the data of your app is kept.",
+                order=order.name,
+            )
+        return _(
+            "Your subscription %(subscription)s is closed; the data of your app is "
+            "kept.",
+            subscription=self.display_name,
         )
 
     def _get_kubernetes_run_reason(self):

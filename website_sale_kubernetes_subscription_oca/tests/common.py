@@ -261,12 +261,17 @@ class AppShopHttpCase(AppShopCase, HttpCase):
 
     def _json(self, route, **params):
         """Call a JSON route and return its result."""
+        return self._json_response(route, **params)["result"]
+
+    def _json_response(self, route, **params):
+        """Call a JSON route and return the whole answer: ``result``, or
+        ``error`` with the message in ``error["data"]["message"]``."""
         response = self.url_open(
             route,
             data=json.dumps({"params": params}),
             headers={"Content-Type": "application/json"},
         )
-        return response.json()["result"]
+        return response.json()
 
     def assertRedirectsTo(self, response, path):
         """Assert that ``response`` redirects to ``path`` (query included)."""

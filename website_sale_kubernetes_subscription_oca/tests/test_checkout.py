@@ -1,6 +1,7 @@
 from odoo import http
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import AppShopHttpCase
 
@@ -162,3 +163,162 @@ class TestCheckout(AppShopHttpCase):
         line = self._start_checkout()
         self._add_to_cart()
         self.assertEqual(line.product_uom_qty, 1)
+
+    # -- guests ---------------------------------------------------------------
+
+    def _guest_cart(self):
+        """Put the app in a guest's cart; return the cart."""
+        self.authenticate(None, None)
+        self._add_to_cart()
+        order = self._cart(self.website.user_id.partner_id)
+        self.assertTrue(order._get_kubernetes_app_lines())
+        return order
+
+    def _pay(self, route, order):
+        """Start a payment of ``order`` through the JSON ``route``; return
+        the answer."""
+        with mute_logger("odoo.http"):
+            return self._json_response(
+                route,
+                access_token=order._portal_ensure_token(),
+                provider_id=self.provider.id,
+                payment_method_id=self.env.ref("payment_demo.payment_method_demo").id,
+                token_id=None,
+                amount=order.amount_total,
+                flow="direct",
+                tokenization_requested=False,
+                landing_route="/shop/payment/validate",
+            )
+
+    def test_a_guest_with_an_address_cannot_pay(self):
+        # The guest gave an address before the app came into the cart: the
+        # cart has a customer of its own, without an account.
+        order = self._guest_cart()
+        order.partner_id = self.env["res.partner"].create(
+            {
+                "name": "Guest Shopper",
+                "email": "guest@customer.example.com",
+                "street": "Seestrasse 2",
+                "city": "Zürich",
+                "zip": "8002",
+                "country_id": self.env.ref("base.ch").id,
+            }
+        )
+        line = order.order_line
+        line.app_name = "guest-app"
+
+        for route in (
+            f"/shop/payment/transaction/{order.id}",
+            f"/my/orders/{order.id}/transaction",
+        ):
+            with self.subTest(route=route):
+                answer = self._pay(route, order)
+                self.assertIn(
+                    "Sign in to buy an app", answer["error"]["data"]["message"]
+                )
+        self.assertFalse(order.transaction_ids)
+        self.assertFalse(line.app_name_reserved)
+        # Outside a request too: the customer has no account.
+        with self.assertRaisesRegex(ValidationError, "Sign in"):
+            order._check_cart_is_ready_to_be_paid()
+
+    def test_express_checkout_is_refused_for_apps(self):
+        order = self._guest_cart()
+        public_partner = order.partner_id
+        with mute_logger("odoo.http"):
+            answer = self._json_response(
+                "/shop/express_checkout",
+                billing_address={
+                    "name": "Express Guest",
+                    "email": "express@customer.example.com",
+                    "street": "Seestrasse 2",
+                    "city": "Zürich",
+                    "zip": "8002",
+                    "country": "CH",
+                },
+            )
+        self.assertIn(
+            "Express checkout is not available for apps",
+            answer["error"]["data"]["message"],
+        )
+        self.assertEqual(order.partner_id, public_partner, "the cart is unchanged")
+        self.assertFalse(
+            self.env["res.partner"].search(
+                [("email", "=", "express@customer.example.com")]
+            )
+        )
+
+    def test_a_signed_in_customer_pays(self):
+        line = self._start_checkout()
+        line.app_name = "paid-app"
+        order = line.order_id
+        answer = self._pay(f"/shop/payment/transaction/{order.id}", order)
+        self.assertIn("result", answer, answer.get("error"))
+        self.assertEqual(line.app_name_reserved, "paid-app")
+
+    # -- the name check -------------------------------------------------------
+
+    def test_the_live_check_refuses_a_name_that_is_no_text(self):
+        line = self._start_checkout()
+        for name in (123, ["acme"], {"name": "acme"}, None, True):
+            with self.subTest(name=name):
+                result = self._json("/shop/app_name/check", name=name, line_id=line.id)
+                self.assertFalse(result["valid"])
+                self.assertIn("Enter a name", result["message"])
+                result = self._json("/shop/app_name/check", name=name)
+                self.assertIn("Enter a name", result["message"])
+
+    def test_without_a_domain_the_shop_sells_no_app(self):
+        line = self._start_checkout()
+        self.company.kubernetes_domain = False
+        for params in ({"line_id": line.id}, {}):
+            with self.subTest(params=params):
+                result = self._json("/shop/app_name/check", name="acme", **params)
+                self.assertFalse(result["valid"])
+                self.assertIn("cannot be ordered yet", result["message"])
+        line.app_name = "acme"
+        with self.assertRaisesRegex(ValidationError, "cannot be ordered yet"):
+            line.order_id._check_cart_is_ready_to_be_paid()
+        self.assertFalse(line.app_name_reserved)
+
+    def test_a_host_name_set_by_hand_takes_the_name(self):
+        line = self._start_checkout()
+        self.env["kubernetes.app"].create(
+            {
+                "name": "custom",
+                "hostname": f"acme.{self.domain}",
+                "product_id": self.product.id,
+                "namespace_id": self.env["kubernetes.namespace"]
+                ._get_or_create(self.other, self.env_prod, self.company)
+                .id,
+                "environment_id": self.env_prod.id,
+            }
+        )
+        result = self._json("/shop/app_name/check", name="acme", line_id=line.id)
+        self.assertFalse(result["valid"])
+        self.assertIn("already taken", result["message"])
+        line.app_name = "acme"
+        with self.assertRaisesRegex(ValidationError, "already taken"):
+            line.order_id._check_cart_is_ready_to_be_paid()
+        self.assertFalse(line.app_name_reserved)
+
+    def test_a_refused_name_keeps_the_name_reserved_before(self):
+        line = self._start_checkout()
+        submit = {"csrf_token": http.Request.csrf_token(self)}
+        response = self.url_open(
+            "/shop/app_name/submit",
+            data=dict(submit, **{f"app_name_{line.id}": "acme"}),
+            allow_redirects=False,
+        )
+        self.assertRedirectsTo(response, "/shop/payment")
+        self.assertEqual(line.app_name_reserved, "acme")
+
+        page = self.url_open(
+            "/shop/app_name/submit",
+            data=dict(submit, **{f"app_name_{line.id}": "Admin"}),
+        ).text
+
+        self.assertIn("is reserved", page)
+        self.assertIn('value="Admin"', page, "the page shows what was typed")
+        self.assertEqual(line.app_name, "acme")
+        self.assertEqual(line.app_name_reserved, "acme")

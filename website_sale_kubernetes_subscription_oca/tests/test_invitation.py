@@ -1,6 +1,8 @@
 import smtplib
 from unittest.mock import MagicMock, patch
 
+from lxml import html
+
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -8,6 +10,7 @@ from odoo.tools import mute_logger
 from odoo.addons.base.models.ir_mail_server import IrMailServer
 from odoo.addons.kubernetes_base.lib.cluster import MemoryTransport
 
+from ..models.kubernetes_app import PASSWORD_MARKER, PASSWORD_MASK
 from .common import AppShopCase
 
 
@@ -106,6 +109,77 @@ class TestInvitation(AppShopCase):
         self.assertFalse(app.credentials_to_send)
         self.assertStoredNowhere(new_password, app, logs)
 
+    def test_the_inbox_preview_holds_no_password(self):
+        # The layout copies the first lines of the text into a hidden preview
+        # that inbox lists and lock screens show; the credentials come within
+        # those lines.
+        app = self._running_app()
+        password = self._credentials(app)["admin_password"]
+        with self._capture_emails() as emails:
+            self._invitations(app).send()
+
+        body = emails[0]["body"]
+        document = html.fromstring(body)
+        preview = document.xpath("//div[contains(@style, 'display: none')]")[0]
+        self.assertIn("Password", preview.text_content(), "the preview is the text")
+        self.assertNotIn(password, preview.text_content())
+        self.assertIn(PASSWORD_MASK, preview.text_content())
+        self.assertEqual(
+            document.get_element_by_id("kubernetes_app_password").text, password
+        )
+        self.assertEqual(body.count(password), 1, "in the credentials table only")
+        self.assertEqual(emails[0]["body_alternative"].count(password), 1)
+        self.assertNotIn(PASSWORD_MARKER, body)
+
+    def test_a_body_without_a_place_for_the_password_fails_the_mail(self):
+        app = self._running_app()
+        mail = self._invitations(app)
+        mail.body_html = f"<p>Your password: {PASSWORD_MARKER}</p>"
+        with (
+            self._capture_emails() as emails,
+            mute_logger("odoo.addons.mail.models.mail_mail"),
+        ):
+            mail.send()
+        self.assertFalse(emails)
+        self.assertEqual(mail.state, "exception")
+        self.assertIn("no place for the password", mail.failure_reason)
+
+    def test_a_rotation_interrupted_by_a_suspend_mails_the_new_password(self):
+        app = self._running_app()
+        subscription = app.subscription_id
+        old_password = self._credentials(app)["admin_password"]
+        with self._capture_emails():
+            self._invitations(app).send()
+
+        with self._capture_logs() as logs:
+            app.with_user(self.manager).action_send_new_credentials()
+            # The subscription closes before the cron deployed the rotation.
+            self._close(subscription)
+            self.assertEqual(app.pending_action, "suspend")
+            self.assertIn("is closed", app.suspend_reason)
+            self._process(app)
+            self.assertEqual(app.state, "suspended")
+            self.assertTrue(app.rotate_credentials, "the rotation waits")
+            self.assertTrue(app.credentials_to_send)
+            self.assertFalse(self._invitations(app), "nothing is mailed while down")
+            self.assertEqual(self._credentials(app)["admin_password"], old_password)
+
+            subscription.action_start_subscription()
+            self._process(app, runs=2)
+            self.assertEqual(app.state, "running")
+            self.assertFalse(app.rotate_credentials)
+            self.assertFalse(app.suspend_reason)
+            new_password = self._credentials(app)["admin_password"]
+            self.assertNotEqual(new_password, old_password)
+            with self._capture_emails() as emails:
+                self._invitations(app).send()
+
+        self.assertEqual(len(emails), 1)
+        self.assertIn(new_password, emails[0]["body"])
+        self.assertNotIn(old_password, emails[0]["body"])
+        self.assertFalse(app.credentials_to_send)
+        self.assertStoredNowhere(new_password, app, logs)
+
     def test_only_managers_send_new_credentials(self):
         app = self._running_app()
         user = new_test_user(
@@ -161,8 +235,10 @@ class TestInvitation(AppShopCase):
         self.assertEqual(mail.state, "outgoing")
 
     def test_an_administrator_sends_the_queue_by_hand(self):
-        # Outside a web request, e.g. through the external API: the outcome of
-        # a mail of no document is recorded as superuser, sent exactly once.
+        # Outside a web request, e.g. from an Odoo shell (the external API is
+        # a web request: its invitations are left to the mail queue): the
+        # outcome of a mail of no document is recorded as superuser, sent
+        # exactly once.
         app = self._running_app()
         administrator = new_test_user(
             self.env, login="app_shop_admin", groups="base.group_user,base.group_system"

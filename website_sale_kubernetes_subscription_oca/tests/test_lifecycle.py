@@ -102,3 +102,99 @@ class TestLifecycle(AppShopCase):
         self._close(self.subscription)  # nothing left to suspend
         self.assertEqual(self.app.state, "deleted")
         self.assertFalse(self.app.pending_action)
+
+    def _bodies(self, record):
+        return " ".join(record.message_ids.mapped("body"))
+
+    def test_the_customer_reads_why_the_app_is_suspended(self):
+        self._close(self.subscription)
+        self.assertEqual(
+            self.app.suspend_reason,
+            f"Your subscription {self.subscription.display_name} is closed; the "
+            "data of your app is kept.",
+        )
+        self._process(self.app)
+        self.assertTrue(self.app.suspend_reason, "kept while suspended")
+
+        self.subscription.action_start_subscription()
+        self._process(self.app, runs=2)
+        self.assertEqual(self.app.state, "running")
+        self.assertFalse(self.app.suspend_reason)
+
+    def test_the_subscription_hears_of_each_step(self):
+        self.assertIn(
+            f"App acme is running at {self.app.url}", self._bodies(self.subscription)
+        )
+
+        self._close(self.subscription)
+        self._process(self.app)
+        self.assertIn(
+            "App acme is suspended: scaled to zero, its data is kept.",
+            self._last_bodies(self.subscription, 1),
+        )
+
+        self.subscription.action_start_subscription()
+        self._process(self.app, runs=2)
+        self.assertIn(
+            f"App acme is running at {self.app.url}",
+            self._last_bodies(self.subscription, 1),
+        )
+
+        self.app.action_delete()
+        self._process(self.app)
+        self.assertIn(
+            "App acme was removed from the cluster.",
+            self._last_bodies(self.subscription, 1),
+        )
+
+    def test_cancelling_the_order_suspends_and_confirming_it_again_resumes(self):
+        order = self.app.sale_order_id
+        order.with_context(disable_cancel_warning=True).action_cancel()
+
+        self.assertEqual(self.subscription.stage_id, self.closed_stage)
+        self.assertEqual(
+            self.subscription.close_reason_id,
+            self.env.ref(
+                "website_sale_kubernetes_subscription_oca.close_reason_order_cancelled"
+            ),
+        )
+        self.assertEqual(self.app.pending_action, "suspend")
+        self.assertIn(f"Your order {order.name} was cancelled", self.app.suspend_reason)
+        self.assertIn(f"Order {order.name} is cancelled", self._bodies(self.app))
+        self._process(self.app)
+        self.assertEqual(self.app.state, "suspended")
+
+        order.action_draft()
+        order.action_confirm()
+
+        renewed = order.subscription_ids - self.subscription
+        self.assertEqual(len(renewed), 1)
+        self.assertTrue(renewed.in_progress)
+        self.assertEqual(self._apps(sale_order_id=order.id), self.app, "no second app")
+        self.assertEqual(self.app.subscription_id, renewed)
+        self.assertEqual(renewed.app_ids, self.app)
+        self.assertFalse(self.subscription.app_ids)
+        for record in (self.subscription, renewed, self.app, order):
+            self.assertIn(
+                f"moves from subscription {self.subscription.display_name} to "
+                f"{renewed.display_name}",
+                self._bodies(record),
+            )
+        self.assertEqual(self.app.pending_action, "resume")
+        self._process(self.app, runs=2)
+        self.assertEqual(self.app.state, "running")
+        self.assertEqual(self._credentials(self.app)["admin_password"], self.password)
+
+        # Confirmed again without a cancel in between: nothing moves.
+        self.assertFalse(order._create_kubernetes_apps())
+        self.assertEqual(self.app.subscription_id, renewed)
+
+    def test_a_cancel_before_the_suspend_ran_is_undone_by_the_confirmation(self):
+        order = self.app.sale_order_id
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        order.action_draft()
+        order.action_confirm()
+        self.assertEqual(self.app.pending_action, "resume")
+        self._process(self.app, runs=2)
+        self.assertEqual(self.app.state, "running")
+        self.assertEqual(self.app.subscription_id.stage_id, self.in_progress_stage)

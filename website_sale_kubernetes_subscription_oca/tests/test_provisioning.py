@@ -4,6 +4,10 @@ from odoo.tests import new_test_user, tagged
 
 from .common import AppShopCase
 
+LINE_LOGGER = (
+    "odoo.addons.website_sale_kubernetes_subscription_oca.models.sale_order_line"
+)
+
 
 @tagged("post_install", "-at_install")
 class TestProvisioning(AppShopCase):
@@ -61,15 +65,30 @@ class TestProvisioning(AppShopCase):
         self.assertEqual(apps.subscription_id, order.subscription_ids)
         self.assertEqual(order.app_name, "acme", "the first app line names the order")
 
+    def assertCreatesNothingMore(self, order, app):
+        """Assert that the app creation step, run again on ``order``, finds
+        the app of its line and leaves everything as it was."""
+        with self.assertNoLogs(LINE_LOGGER, "WARNING"):
+            self.assertFalse(order._create_kubernetes_apps())
+        line = order.order_line
+        self.assertEqual(self._apps(sale_order_id=order.id), app)
+        self.assertFalse(line.kubernetes_app_error)
+        self.assertEqual(line.app_name_reserved, app.name, "the name stays reserved")
+        self.assertFalse(order.activity_ids)
+        self.assertEqual(len(order.subscription_ids), 1)
+
     def test_confirming_twice_creates_one_app(self):
         order = self._create_order()
         order.action_confirm()
+        app = self._apps(sale_order_id=order.id)
+        # Core refuses a second confirmation before the addon sees it; a
+        # second confirmation that got through (a retried request, a second
+        # worker) reaches the app creation step again.
         with self.assertRaises(UserError):
             order.action_confirm()
-        self.assertFalse(order._create_kubernetes_apps(), "a retry creates nothing")
+        self.assertCreatesNothingMore(order, app)
         self.assertFalse(order.action_create_kubernetes_apps()["params"]["sticky"])
-        self.assertEqual(len(self._apps(sale_order_id=order.id)), 1)
-        self.assertEqual(len(order.subscription_ids), 1)
+        self.assertCreatesNothingMore(order, app)
 
     def test_a_payment_processed_twice_creates_one_app(self):
         order = self._create_order()
@@ -90,12 +109,36 @@ class TestProvisioning(AppShopCase):
         )
         transaction._set_done()
         transaction._post_process()
+        self.assertEqual(order.state, "sale")
+        app = self._apps(sale_order_id=order.id)
+        self.assertEqual(len(app), 1)
+
+        # Processed again, the payment no longer confirms the order (core
+        # confirms drafts only); the confirmation of a second notification
+        # that raced the first one reaches the app creation step again.
         transaction.is_post_processed = False
         transaction._post_process()
+        self.assertCreatesNothingMore(order, app)
+        self.assertCreatesNothingMore(
+            order.with_context(kubernetes_app_paid_confirmation=True), app
+        )
 
-        self.assertEqual(order.state, "sale")
-        self.assertEqual(len(self._apps(sale_order_id=order.id)), 1)
-        self.assertEqual(len(order.subscription_ids), 1)
+    def test_the_subscription_names_the_salesperson(self):
+        salesperson = new_test_user(
+            self.env, login="app_shop_seller", groups="sales_team.group_sale_salesman"
+        )
+        order = self._create_order(user_id=salesperson.id)
+        self._confirm_paid(order)  # by the superuser, as the payment does
+        self.assertEqual(order.subscription_ids.user_id, salesperson)
+
+        website = self.env.ref("website.default_website")
+        website.salesperson_id = salesperson
+        order = self._create_order(
+            partner=self.other, app_names=("beta",), website_id=website.id
+        )
+        order.user_id = False
+        self._confirm_paid(order)
+        self.assertEqual(order.subscription_ids.user_id, salesperson)
 
     def test_retry_after_a_deleted_app_creates_nothing(self):
         order = self._create_order()

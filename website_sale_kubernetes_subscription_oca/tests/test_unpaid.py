@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import format_date
 
 from .common import AppShopCase
 
@@ -68,6 +69,12 @@ class TestUnpaid(AppShopCase):
                 f"Invoice {invoice.name} of subscription", self._bodies(record)
             )
             self.assertIn("suspend of app acme queued", self._bodies(record))
+        self.assertEqual(
+            self.app.suspend_reason,
+            f"Invoice {invoice.name} is unpaid since "
+            f"{format_date(self.env, invoice.invoice_date_due)}: your app runs again "
+            "once it is paid.",
+        )
         self._process(self.app)
         self.assertEqual(self.app.state, "suspended")
         self.assertEqual(self._credentials(self.app)["admin_password"], self.password)
@@ -101,6 +108,7 @@ class TestUnpaid(AppShopCase):
         self.assertIn("are settled: resume of app acme", self._bodies(self.app))
         self._process(self.app, runs=2)
         self.assertEqual(self.app.state, "running")
+        self.assertFalse(self.app.suspend_reason)
         self.assertEqual(self._credentials(self.app)["admin_password"], self.password)
 
     def test_a_second_overdue_invoice_keeps_the_apps_suspended(self):
