@@ -17,7 +17,6 @@
         "views/kubernetes_app_views.xml",
         "views/kubernetes_portal_templates.xml",
     ],
-    "demo": ["demo/kubernetes_portal_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "kubernetes_portal/static/tests/tours/**/*",

@@ -767,6 +767,7 @@ class KubernetesApp(models.Model):
         )
         self._post_step(_("Suspended: scaled to zero, data kept."))
         _logger.info("app %s: suspended", self.name)
+        self._run_hook(self._on_suspended)
 
     def _run_resume(self, deployer):
         if self.rotate_credentials:
@@ -914,6 +915,9 @@ class KubernetesApp(models.Model):
     def _on_running(self, first_time):
         """Called when a rollout finished; ``first_time`` is True on the app's
         first run. Extension point for invitations and notifications."""
+
+    def _on_suspended(self):
+        """Called when the app's workloads were scaled to zero."""
 
     def _on_deleted(self):
         """Called when the app's objects were removed from the cluster."""

@@ -431,14 +431,8 @@ class KubernetesApp(models.Model):
             )
         return res
 
-    def _run_suspend(self, deployer):
-        res = super()._run_suspend(deployer)
-        self._run_hook(self._on_suspended)
-        return res
-
     def _on_suspended(self):
-        """Called when the app's workloads were scaled to zero: the
-        subscription hears of it."""
+        res = super()._on_suspended()
         for app in self.filtered("subscription_id"):
             app._post_on_subscription(
                 _(
@@ -446,6 +440,7 @@ class KubernetesApp(models.Model):
                     app=app.name,
                 )
             )
+        return res
 
     def _post_on_subscription(self, message):
         """Post ``message`` on the app's subscription, as an internal note."""
