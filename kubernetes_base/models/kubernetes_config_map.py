@@ -111,7 +111,10 @@ class KubernetesConfigMap(models.Model):
             )
         if copies:
             values = self.env["kubernetes.config.value"].browse(copies)
-            self.env.invalidate_all()
+            # Only the entries' cached values are stale; flushing here would
+            # recompute fields of models whose columns the update has not
+            # created yet.
+            self.invalidate_model(["value_id"], flush=False)
             self.env.add_to_compute(values._fields["company_id"], values)
 
     @api.depends("product_tmpl_id")
