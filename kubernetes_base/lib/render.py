@@ -70,12 +70,24 @@ Restarts
     ``kubectl rollout restart`` does: a new time rolls the pods even when
     nothing else changed, the same time on a later deploy rolls nothing.
 
+Mapping keys
+    A key must be a string: a plain ``8080:`` or ``yes:`` in the template is
+    refused (quote it), and so is an expression used as a key whose output is
+    not a string. Keys that become equal once the expressions are inserted
+    (``{{ config.LABEL }}: x`` beside the template's own
+    ``app.kubernetes.io/name: odoo``) are refused rather than letting the
+    last one win; a template that lists config entries beside keys of its
+    own leaves those names out of its loop, as the shipped ConfigMap and
+    Secret do.
+
 Errors are :class:`~.exceptions.RenderError` naming the manifest and a line:
 the template's line for Jinja errors and for an expression whose output never
-reached the text; the rendered text's line for YAML and object errors and for
-an expression that is part of a longer value (the two drift apart below a line
-that holds only a ``{% %}`` tag, which renders to nothing, and inside loops).
-Secret values are masked in every message.
+reached the text; the rendered text's line for YAML and object errors, for a
+mapping key and for an expression that is part of a longer value or whose
+output cannot be used (the two drift apart below a line that holds only a
+``{% %}`` tag, which renders to nothing, and inside loops). No message quotes
+an expression's output other than a key given twice, and secret values are
+masked in every message.
 """
 
 import contextvars
@@ -222,6 +234,9 @@ _IN_SET = (
 _PRIVATE_CHARACTER = (
     "a manifest may not contain the characters U+E000 and U+E001, nor their escapes"
 )
+_KEY_NOT_TEXT = "an expression used as a mapping key must give a string"
+_INSERTED_KEY_NOT_TEXT = "an expression gave a mapping whose keys are not all strings"
+_STRING_TAG = "tag:yaml.org,2002:str"
 
 
 def app_labels(app_name):
@@ -311,21 +326,22 @@ def render_objects(manifests, values):
     seen = set()
     for manifest_name, content in manifests:
         text, inserted = _render_text(manifest_name, content, context, secret_values)
-        for line, obj in _load_documents(manifest_name, text, inserted, secret_values):
-            try:
+        try:
+            for line, obj in _load_documents(manifest_name, text, inserted):
                 _check_object(obj, manifest_name, line)
                 _check_unique(obj, seen, manifest_name, line)
                 _place_in_namespace(obj, app["namespace"])
                 _add_labels(obj, app["name"])
                 _decorate_pod_template(obj, app["name"], checksum, manifest_name, line)
-            except RenderError as err:
-                # an object's kind or name may come from a secret value
-                raise RenderError(
-                    _masked(err.reason, secret_values),
-                    manifest=err.manifest,
-                    line=err.line,
-                ) from err
-            objects.append(obj)
+                objects.append(obj)
+        except RenderError as err:
+            # Past this point any part of a message, a YAML excerpt, a key or
+            # an object's kind or name, may come from a secret value.
+            raise RenderError(
+                _masked(err.reason, secret_values),
+                manifest=err.manifest,
+                line=err.line,
+            ) from err
 
     _logger.debug("app %s: rendered %s objects", app["name"], len(objects))
     return objects
@@ -393,22 +409,24 @@ def _check_placeholders(text, insertions, template, manifest_name):
         min(len(found), count),
     )
     if index < count:
-        line = template.get_corresponding_lineno(insertions.lines[index])
+        code_line = insertions.line(index)
+        line = template.get_corresponding_lineno(code_line) if code_line else None
     else:
         extra = list(_PLACEHOLDER.finditer(text))[index]
         line = _text_line(text, extra.start())
     raise RenderError(_LOST, manifest=manifest_name, line=line)
 
 
-def _load_documents(manifest_name, text, inserted, secret_values):
+def _load_documents(manifest_name, text, inserted):
     """Yield ``(line, document)`` for every non-empty YAML document of ``text``.
 
     This is :func:`yaml.safe_load_all`, unrolled to learn the line where each
     document's content starts; each document comes with the values of
     ``inserted`` in place of their placeholders (see :class:`_Resolver`).
+    Messages are not masked here: the caller masks them.
     """
     resolver = _Resolver(manifest_name, text, inserted)
-    loader = YAML_LOADER(text)
+    loader = _Loader(text)
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -420,14 +438,12 @@ def _load_documents(manifest_name, text, inserted, secret_values):
         mark = err.problem_mark or err.context_mark
         message = " ".join(part for part in (err.context, err.problem) if part)
         raise RenderError(
-            _masked(f"invalid YAML: {message}", secret_values),
+            f"invalid YAML: {message}",
             manifest=manifest_name,
             line=mark.line + 1 if mark else None,
         ) from err
     except yaml.YAMLError as err:
-        raise RenderError(
-            _masked(f"invalid YAML: {err}", secret_values), manifest=manifest_name
-        ) from err
+        raise RenderError(f"invalid YAML: {err}", manifest=manifest_name) from err
     finally:
         loader.dispose()
 
@@ -530,6 +546,31 @@ def _api_group(api_version):
     return api_version.rpartition("/")[0]
 
 
+class _Loader(YAML_LOADER):
+    """The YAML loader, refusing a mapping key that is not read as a string.
+
+    The check runs on the key's node, so that the error names the key's own
+    line rather than the line where its document starts.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            # merge keys (<<) are resolved first, as the loader itself does
+            self.flatten_mapping(node)
+        for key_node, _value_node in node.value:
+            if key_node.tag != _STRING_TAG:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the mapping key {key!r} is not a string; quote it"
+                    if key
+                    else "a mapping key is not a string",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 class _Resolver:
     """Turn a parsed document into JSON types, with the inserted values in it.
 
@@ -537,7 +578,9 @@ class _Resolver:
     one that holds a placeholder among other text is refused, as the
     expression there was part of a longer scalar, of a quoted string or of a
     block scalar. The inserted values themselves are not searched for
-    placeholders: a user's value arrives as it is.
+    placeholders: a user's value arrives as it is. No message names an
+    inserted value, and errors about one name the line of its expression in
+    the rendered text.
     """
 
     def __init__(self, manifest_name, text, inserted):
@@ -554,19 +597,41 @@ class _Resolver:
         match = _PLACEHOLDER.fullmatch(text)
         if match:
             value = self.inserted[int(match.group(1))]
-            return _json_compatible(value, self.manifest_name, line)
+            try:
+                return _json_compatible(value, self.manifest_name, line, inserted=True)
+            except RenderError as err:
+                raise RenderError(
+                    err.reason, manifest=self.manifest_name, line=self.line(text)
+                ) from err
         match = _PLACEHOLDER.search(text)
         if match:
-            line = _text_line(self.text, self.text.index(match.group()))
+            line = self.line(match.group())
         raise RenderError(_GLUED, manifest=self.manifest_name, line=line)
 
+    def key(self, text, line):
+        """Return the mapping key that replaces the string ``text``."""
+        key = self.value(text, line)
+        if not isinstance(key, str):
+            raise RenderError(
+                _KEY_NOT_TEXT, manifest=self.manifest_name, line=self.line(text)
+            )
+        return key
 
-def _json_compatible(value, manifest_name, line, resolver=None):
+    def line(self, placeholder):
+        """Return the line of ``placeholder`` in the rendered text, where it
+        stands once (see :func:`_check_placeholders`)."""
+        return _text_line(self.text, self.text.index(placeholder))
+
+
+def _json_compatible(value, manifest_name, line, resolver=None, inserted=False):
     """Return ``value`` with YAML-only types made JSON types, or refuse it.
 
     Unquoted dates become their ISO text, as Kubernetes reads them; binary
     data, sets and non-string mapping keys cannot be sent and are refused.
-    With a ``resolver``, placeholders are replaced by the inserted values.
+    With a ``resolver``, placeholders are replaced by the inserted values, and
+    a mapping whose keys become equal once they are is refused: a value would
+    otherwise silently replace another, or a template's own key. ``inserted``
+    says that ``value`` is an expression's output, which no message quotes.
     """
     if isinstance(value, str):
         if resolver is not None and _OPEN in value:
@@ -574,19 +639,36 @@ def _json_compatible(value, manifest_name, line, resolver=None):
         return value
     if isinstance(value, dict):
         result = {}
+        # per key, the placeholder it was inserted from, or None
+        sources = {}
         for key, item in value.items():
+            source = None
             if resolver is not None and isinstance(key, str) and _OPEN in key:
-                key = resolver.value(key, line)
+                source, key = key, resolver.key(key, line)
             if not isinstance(key, str):
                 raise RenderError(
-                    f"the mapping key {key!r} is not a string; quote it",
+                    _INSERTED_KEY_NOT_TEXT if inserted else _KEY_NOT_TEXT,
                     manifest=manifest_name,
                     line=line,
                 )
-            result[key] = _json_compatible(item, manifest_name, line, resolver)
+            if key in result:
+                placeholder = source or sources[key]
+                raise RenderError(
+                    f"the mapping key '{key}' appears twice once the expressions "
+                    "are inserted",
+                    manifest=manifest_name,
+                    line=resolver.line(placeholder) if placeholder else line,
+                )
+            result[key] = _json_compatible(
+                item, manifest_name, line, resolver, inserted
+            )
+            sources[key] = source
         return result
     if isinstance(value, list):
-        return [_json_compatible(item, manifest_name, line, resolver) for item in value]
+        return [
+            _json_compatible(item, manifest_name, line, resolver, inserted)
+            for item in value
+        ]
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if value is None or isinstance(value, (bool, int, float)):
@@ -632,12 +714,23 @@ def _text_line(text, offset):
 class _Insertions:
     """The outputs of one rendering's expressions, in the order they ran."""
 
-    __slots__ = ("values", "lines")
+    __slots__ = ("values", "origins")
 
     def __init__(self):
         self.values = []
-        # per output, the line of the compiled template code that wrote it
-        self.lines = []
+        # Per output, the code object and the instruction offset that wrote
+        # it: turning them into a line scans the code's line table, so that
+        # is left to :meth:`line`, called for an error only.
+        self.origins = []
+
+    def line(self, index):
+        """Return the line of the compiled template code that wrote the
+        output ``index``, or None."""
+        code, offset = self.origins[index]
+        for start, end, line in code.co_lines():
+            if start <= offset < end:
+                return line
+        return None
 
 
 # The outputs of the rendering under way in this thread or task.
@@ -656,7 +749,8 @@ def _insert(_eval_context, value):
     insertions = _INSERTIONS.get()
     number = len(insertions.values)
     insertions.values.append(plain)
-    insertions.lines.append(sys._getframe(1).f_lineno)
+    frame = sys._getframe(1)
+    insertions.origins.append((frame.f_code, frame.f_lasti))
     return f"{_OPEN}{number}{_CLOSE}"
 
 
