@@ -604,6 +604,93 @@ def test_delete_ignores_what_kubernetes_puts_in_every_namespace(backend):
     assert deleted[-1] == f"Namespace/{NAMESPACE}"
 
 
+def _tls_secret(name):
+    """The certificate Secret cert-manager makes for an Ingress: no labels of
+    the app, no owner."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": name,
+            "namespace": NAMESPACE,
+            "annotations": {"cert-manager.io/certificate-name": name},
+        },
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": "Y2VydA==", "tls.key": "a2V5"},
+    }
+
+
+def test_delete_removes_the_tls_secret_of_the_app_ingress(backend):
+    operations = backend.operations()
+    objects = app_objects(APP)
+    (ingress,) = [obj for obj in objects if obj["kind"] == "Ingress"]
+    assert ingress["spec"]["tls"][0]["secretName"] == f"{APP}-tls"
+    operations.apply(objects)
+    backend.put(_tls_secret(f"{APP}-tls"))
+
+    deleted = operations.delete(NAMESPACE, labels(APP))
+
+    assert f"Secret/{APP}-tls" in deleted
+    assert backend.stored("v1", "Secret", NAMESPACE, f"{APP}-tls") is None
+    assert deleted[-1] == f"Namespace/{NAMESPACE}"
+
+
+def test_delete_keeps_a_tls_secret_another_ingress_names(backend):
+    operations = backend.operations()
+    operations.apply(app_objects(APP))
+    operations.apply(app_objects(OTHER))
+    backend.put(_tls_secret(f"{APP}-tls"))
+    backend.put(_tls_secret(f"{OTHER}-tls"))
+    # An Ingress an operator added, for the same host, naming the same Secret.
+    backend.put(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "operator-redirect", "namespace": NAMESPACE},
+            "spec": {"tls": [{"hosts": ["x"], "secretName": f"{APP}-tls"}]},
+        }
+    )
+
+    deleted = operations.delete(NAMESPACE, labels(APP))
+
+    assert not [ref for ref in deleted if ref.endswith("-tls")]
+    assert backend.stored("v1", "Secret", NAMESPACE, f"{APP}-tls")
+    assert backend.stored("v1", "Secret", NAMESPACE, f"{OTHER}-tls")
+
+    deleted = operations.delete(NAMESPACE, labels(OTHER))
+
+    assert f"Secret/{OTHER}-tls" in deleted
+    assert f"Secret/{APP}-tls" not in deleted
+    assert f"Namespace/{NAMESPACE}" not in deleted
+
+
+def _token_secret(name, account):
+    """A ServiceAccount token Secret, as clusters before 1.24 made them."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": name,
+            "namespace": NAMESPACE,
+            "annotations": {"kubernetes.io/service-account.name": account},
+        },
+        "type": "kubernetes.io/service-account-token",
+    }
+
+
+@pytest.mark.parametrize(
+    "account, kept", [("default", False), ("deployer", True)], ids=["default", "other"]
+)
+def test_delete_ignores_the_token_secret_of_the_default_account(backend, account, kept):
+    operations = backend.operations()
+    operations.apply(app_objects(APP))
+    backend.put(_token_secret(f"{account}-token-x7k2p", account))
+
+    deleted = operations.delete(NAMESPACE, labels(APP))
+
+    assert (f"Namespace/{NAMESPACE}" not in deleted) is kept
+
+
 def test_delete_twice_is_harmless(backend):
     operations = backend.operations()
     operations.apply(app_objects(APP))

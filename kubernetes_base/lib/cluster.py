@@ -22,9 +22,11 @@ The rules, in short:
   manager (:data:`SCALE_MANAGER_SUFFIX`) so the app's manifest is left alone.
 - **Delete** removes the app's objects of every namespaced kind the layer
   knows, found by its labels (filtered on the client too), then the volume
-  claims of its StatefulSets, then the Namespace when nothing else is left in
-  it: no object of a known kind, whoever made it, apart from what is being
-  deleted and what Kubernetes puts in every namespace.
+  claims of its StatefulSets and the TLS Secrets its Ingresses named (which
+  cert-manager creates without the app's labels), then the Namespace when
+  nothing else is left in it: no object of a known kind, whoever made it,
+  apart from what is being deleted and what Kubernetes puts in every
+  namespace.
 - **Connection**: the company's URL, token and CA only; the standard proxy
   variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``) are honoured as
   kubectl does, by the same rule in every backend (:func:`proxy_for`).
@@ -264,11 +266,32 @@ APP_KINDS = (
 )
 
 #: What Kubernetes creates in every namespace: these objects do not keep a
-#: namespace in use.
+#: namespace in use. So do the token Secrets of the ``default``
+#: ServiceAccount, which clusters before 1.24 create under a generated name
+#: (:func:`is_namespace_default`).
 NAMESPACE_DEFAULTS = {
     ("v1", "ServiceAccount", "default"),
     ("v1", "ConfigMap", "kube-root-ca.crt"),
 }
+#: The type of a ServiceAccount token Secret, and the annotation naming its
+#: account.
+SERVICE_ACCOUNT_TOKEN_TYPE = "kubernetes.io/service-account-token"
+SERVICE_ACCOUNT_NAME_ANNOTATION = "kubernetes.io/service-account.name"
+
+
+def is_namespace_default(obj, api_version, kind):
+    """Tell whether ``obj``, of ``kind``, is one Kubernetes puts in every
+    namespace (:data:`NAMESPACE_DEFAULTS`, or a token Secret of the
+    ``default`` ServiceAccount)."""
+    metadata = obj.get("metadata") or {}
+    if (api_version, kind, metadata.get("name")) in NAMESPACE_DEFAULTS:
+        return True
+    annotations = metadata.get("annotations") or {}
+    return (
+        (api_version, kind) == ("v1", "Secret")
+        and obj.get("type") == SERVICE_ACCOUNT_TOKEN_TYPE
+        and annotations.get(SERVICE_ACCOUNT_NAME_ANNOTATION) == "default"
+    )
 
 
 def resource_info(api_version, kind):
@@ -330,6 +353,16 @@ def filter_by_labels(items, labels, api_version=None, kind=None):
             item.setdefault("kind", kind)
         result.append(item)
     return result
+
+
+def _tls_secret_names(ingress):
+    """Return the set of Secret names an Ingress gives in ``spec.tls``."""
+    tls = (ingress.get("spec") or {}).get("tls") or ()
+    return {
+        entry["secretName"]
+        for entry in tls
+        if isinstance(entry, dict) and entry.get("secretName")
+    }
 
 
 # Errors ----------------------------------------------------------------------
@@ -960,12 +993,13 @@ class AppOperations:
 
     def delete(self, namespace, labels):
         """Delete the app's objects, kind by kind in :data:`APP_KINDS` order,
-        and the volume claims of its StatefulSets; delete the namespace when
-        nothing else is left in it (:meth:`_namespace_in_use`). Return the
-        deleted ``"Kind/name"``."""
+        the volume claims of its StatefulSets and the TLS Secrets its
+        Ingresses named; delete the namespace when nothing else is left in it
+        (:meth:`_namespace_in_use`). Return the deleted ``"Kind/name"``."""
         if not labels:
             raise InvalidObjectError("Refusing to delete objects without labels.")
         claims = self._statefulset_claims(namespace, labels)
+        tls_secrets = self._ingress_tls_secrets(namespace, labels)
         deleted = []
         for api_version, kind in APP_KINDS:
             for obj in self.transport.list(api_version, kind, namespace, labels):
@@ -976,6 +1010,11 @@ class AppOperations:
         for name in self._claims_to_delete(namespace, labels, claims, deleted):
             self.transport.delete("v1", "PersistentVolumeClaim", namespace, name)
             deleted.append(f"PersistentVolumeClaim/{name}")
+        for name in self._tls_secrets_to_delete(
+            namespace, labels, tls_secrets, deleted
+        ):
+            self.transport.delete("v1", "Secret", namespace, name)
+            deleted.append(f"Secret/{name}")
         if not self._namespace_in_use(namespace, labels.get(LABEL_INSTANCE)):
             self.transport.delete("v1", "Namespace", None, namespace)
             deleted.append(f"Namespace/{namespace}")
@@ -1012,6 +1051,41 @@ class AppOperations:
                 names.append(name)
         return names
 
+    def _ingress_tls_secrets(self, namespace, labels):
+        """Return the names of the Secrets the app's Ingresses name in
+        ``spec.tls``: cert-manager creates them for the hosts, without the
+        app's labels and without an owner."""
+        names = set()
+        ingresses = self.transport.list(
+            "networking.k8s.io/v1", "Ingress", namespace, labels
+        )
+        for ingress in ingresses:
+            names |= _tls_secret_names(ingress)
+        return names
+
+    def _tls_secrets_to_delete(self, namespace, labels, names, deleted):
+        """Return those of the TLS Secrets ``names`` still there, not deleted
+        yet, that belong to no other app and that no Ingress left in the
+        namespace names."""
+        if not names:
+            return []
+        for ingress in self.transport.list(
+            "networking.k8s.io/v1", "Ingress", namespace, {}
+        ):
+            if not (ingress.get("metadata") or {}).get("deletionTimestamp"):
+                names = names - _tls_secret_names(ingress)
+        instance = labels.get(LABEL_INSTANCE)
+        result = []
+        for secret in self.transport.list("v1", "Secret", namespace, {}):
+            name = secret["metadata"]["name"]
+            owner = (secret["metadata"].get("labels") or {}).get(LABEL_INSTANCE)
+            if name not in names or f"Secret/{name}" in deleted:
+                continue
+            if owner and owner != instance:
+                continue
+            result.append(name)
+        return sorted(result)
+
     def _namespace_in_use(self, namespace, instance=None):
         """Tell whether the namespace still holds an object of a known kind
         (:data:`APP_KINDS` and Pods), whoever made it: a namespace an operator
@@ -1034,7 +1108,7 @@ class AppOperations:
         metadata = obj.get("metadata") or {}
         if metadata.get("deletionTimestamp"):
             return False
-        if (api_version, kind, metadata.get("name")) in NAMESPACE_DEFAULTS:
+        if is_namespace_default(obj, api_version, kind):
             return False
         owner = (metadata.get("labels") or {}).get(LABEL_INSTANCE)
         return not (instance and owner == instance)
@@ -1201,6 +1275,7 @@ __all__ = [
     "ResourceInfo",
     "Transport",
     "error_for_status",
+    "is_namespace_default",
     "resource_info",
     "resource_path",
 ]
