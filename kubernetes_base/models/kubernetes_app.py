@@ -39,6 +39,7 @@ class KubernetesApp(models.Model):
     _description = "Kubernetes App"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+    _check_company_auto = True
 
     name = fields.Char(
         required=True,
@@ -63,6 +64,7 @@ class KubernetesApp(models.Model):
         required=True,
         ondelete="restrict",
         tracking=True,
+        check_company=True,
         domain=[("is_kubernetes_app", "=", True)],
     )
     config_map_ids = fields.One2many(
@@ -359,6 +361,10 @@ class KubernetesApp(models.Model):
         others = self - followers
         if others:
             super(KubernetesApp, others).write(vals)
+        if "namespace_id" in vals and not self.env.su:
+            # The record rules were checked before the write only: a draft
+            # moved into another company's namespace changed company with it.
+            self.check_access("write")
         return True
 
     def _get_hostname_followers(self, vals):
@@ -700,7 +706,10 @@ class KubernetesApp(models.Model):
                 "last_error": False,
                 "status_message": _("Objects applied, waiting for the rollout."),
                 "applied_objects": objects.to_redacted_yaml(
-                    rendered, self.config_map_ids.filtered("is_secret").mapped("value")
+                    rendered,
+                    self.config_map_ids.filtered("is_secret")
+                    .value_id.sudo()
+                    .mapped("value"),
                 ),
                 "applied_date": fields.Datetime.now(),
             }
@@ -956,6 +965,9 @@ class KubernetesApp(models.Model):
         :param credentials: the generated secret values, a dict
         """
         self.ensure_one()
+        # The texts themselves, whoever runs the deploy: secret ones go to the
+        # app's Secret, never to the user.
+        entries = self.config_map_ids.sudo()
         return {
             "app": {
                 "name": self.name,
@@ -967,12 +979,12 @@ class KubernetesApp(models.Model):
             },
             "config": {
                 entry.key_id.key: entry.value_id.value
-                for entry in self.config_map_ids
+                for entry in entries
                 if not entry.is_secret
             },
             "secret_config": {
                 entry.key_id.key: entry.value_id.value
-                for entry in self.config_map_ids
+                for entry in entries
                 if entry.is_secret
             },
             "secrets": dict(credentials),

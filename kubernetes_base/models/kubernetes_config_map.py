@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .kubernetes_config_value import SECRET_MASK
 
 
 class KubernetesConfigMap(models.Model):
@@ -12,7 +14,12 @@ class KubernetesConfigMap(models.Model):
     Each entry owns its value record: typing a value (the ``value`` field)
     writes it there, never into a record another entry holds. The entry's
     company is its app's, or its product's (none for a product shared by
-    every company).
+    every company), and an entry never moves to another app or product.
+
+    Who may do what: Kubernetes users change the entries of their company's
+    apps, managers also those of products (template entries). A secret
+    entry's value reads as :data:`SECRET_MASK` for users who are not
+    managers; they may type a new one, but not change its key.
     """
 
     _name = "kubernetes.config.map"
@@ -35,7 +42,9 @@ class KubernetesConfigMap(models.Model):
         compute="_compute_value",
         inverse="_inverse_value",
         trim=False,
-        help="The text of the value, kept in the entry's own value record.",
+        help="The text of the value, kept in the entry's own value record. The "
+        "value of a secret key shows masked to users who are not Kubernetes "
+        "managers; they may type a new one.",
     )
     app_id = fields.Many2one("kubernetes.app", ondelete="cascade", index=True)
     product_tmpl_id = fields.Many2one(
@@ -130,30 +139,47 @@ class KubernetesConfigMap(models.Model):
             else:
                 entry.company_id = entry.product_tmpl_id.company_id
 
+    # Not on key_id: a key chosen on a new line would recompute, and lose,
+    # the value typed before it.
     @api.depends("value_id.value")
+    @api.depends_context("uid")
     def _compute_value(self):
+        masked = not self._can_read_secret_values()
         for entry in self:
-            entry.value = entry.value_id.sudo().value
+            if masked and entry.is_secret:
+                entry.value = SECRET_MASK
+            else:
+                entry.value = entry.value_id.sudo().value
 
     def _inverse_value(self):
+        masked = not self._can_read_secret_values()
         for entry in self:
             text = entry.value or ""
-            if entry.value_id:
-                entry.value_id._check_value_text(text)
-                entry.value_id.sudo().value = text
-            else:
-                entry.value_id = self.env["kubernetes.config.value"]._create_for_entry(
-                    text
-                )
+            if masked and entry.is_secret and text == SECRET_MASK:
+                # The mask the user was shown, saved back: the value stays.
+                continue
+            entry.value_id._check_value_text(text)
+            entry.value_id.sudo().value = text
+
+    @api.model
+    def _can_read_secret_values(self):
+        """Tell whether the user reads secret values in clear: Kubernetes
+        managers do, and the superuser."""
+        return self.env.su or self.env.user.has_group(
+            "kubernetes_base.group_kubernetes_manager"
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
         values = self.env["kubernetes.config.value"]
         given = values
         for vals in vals_list:
+            if vals.get("product_tmpl_id"):
+                self._check_template_access()
             if "value_id" in vals:
                 # An entry never shares a value record: it gets one of its
                 # own, with the text of the record it was given.
+                self._check_value_record_access()
                 source = values.browse(vals.pop("value_id")).sudo()
                 given |= source
                 vals.setdefault("value", source.value)
@@ -164,28 +190,105 @@ class KubernetesConfigMap(models.Model):
         return entries
 
     def write(self, vals):
+        if self.filtered("product_tmpl_id"):
+            self._check_template_access()
+        self._check_owner_change(vals)
+        if "key_id" in vals and not self._can_read_secret_values():
+            self._check_secret_key_change(vals["key_id"])
         given = self.env["kubernetes.config.value"]
         if "value_id" in vals:
             # Pointing an entry at another value record would share it: the
             # text is copied into the entry's own record instead.
+            self._check_value_record_access()
             vals = dict(vals)
             given = given.browse(vals.pop("value_id")).sudo()
             vals.setdefault("value", given.value)
         result = super().write(vals)
+        if "value" in vals:
+            # The inverse ran with the field protected: the value other users
+            # had read, masked or not, is read again.
+            self.invalidate_recordset(["value"])
         given._unlink_orphans()
         return result
 
     def unlink(self):
+        if self.filtered("product_tmpl_id"):
+            self._check_template_access()
         values = self.value_id
         result = super().unlink()
         values._unlink_orphans()
         return result
 
+    @api.model
+    def _can_edit_templates(self):
+        """Tell whether the user may change template entries, which reach
+        every new app of their product (of every company for a shared one):
+        Kubernetes managers may, and the superuser."""
+        return self.env.su or self.env.user.has_group(
+            "kubernetes_base.group_kubernetes_manager"
+        )
+
+    @api.model
+    def _check_template_access(self):
+        """Raise an AccessError unless :meth:`_can_edit_templates`."""
+        if self._can_edit_templates():
+            return
+        raise AccessError(
+            _("Only Kubernetes managers may change the configuration of a product.")
+        )
+
+    @api.model
+    def _check_value_record_access(self):
+        """Raise an AccessError unless the caller is the superuser: an entry
+        given another value record would copy its text, whichever company's
+        or secret it is."""
+        if not self.env.su:
+            raise AccessError(
+                _(
+                    "Type the value of a configuration entry; it cannot be taken "
+                    "from another value record."
+                )
+            )
+
+    def _check_owner_change(self, vals):
+        """Raise a UserError when ``vals`` moves an entry to another app or
+        product: its company, and so who reads it, would change with it."""
+        for name in ("app_id", "product_tmpl_id"):
+            if name not in vals:
+                continue
+            for entry in self:
+                if entry[name].id == (vals[name] or False):
+                    continue
+                owner = entry.app_id or entry.product_tmpl_id
+                raise UserError(
+                    _(
+                        "The configuration entry %(key)s belongs to %(owner)s: it "
+                        "cannot move to another app or product. Create an entry "
+                        "there instead.",
+                        key=entry.key_id.key,
+                        owner=owner.display_name,
+                    )
+                )
+
+    def _check_secret_key_change(self, key_id):
+        """Raise an AccessError when an entry whose key is secret gets another
+        key: a user who only sees its mask would then read the value."""
+        for entry in self:
+            if entry.is_secret and entry.key_id.id != key_id:
+                raise AccessError(
+                    _(
+                        "Only Kubernetes managers may change the key of the secret "
+                        "configuration entry %(key)s.",
+                        key=entry.key_id.key,
+                    )
+                )
+
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         for entry, vals in zip(self, vals_list, strict=True):
             if "value" not in vals and "value_id" not in vals:
-                vals["value"] = entry.value
+                # the text itself, also of a secret the user sees masked
+                vals["value"] = entry.value_id.sudo().value
         return vals_list
 
     # With key_id, which every creation gives, the check runs on entries
@@ -207,5 +310,5 @@ class KubernetesConfigMap(models.Model):
         return {
             "sequence": self.sequence,
             "key_id": self.key_id.id,
-            "value": self.value,
+            "value": self.value_id.sudo().value,
         }

@@ -17,15 +17,20 @@ class KubernetesConfigValue(models.Model):
     unique): two apps with the same text hold two records, so changing one
     app's value never changes another's. Values are written through their
     entry, which checks the user's rights on the app or product; users only
-    read them, within their companies. A value whose entry is gone is removed
-    with it.
+    read them, within their companies, and only Kubernetes managers read the
+    text itself: users read :attr:`display_value`, where secret values are
+    masked. A value whose entry is gone is removed with it.
     """
 
     _name = "kubernetes.config.value"
     _description = "Kubernetes Configuration Value"
     _order = "id desc"
 
-    value = fields.Char(required=True, trim=False)
+    value = fields.Char(
+        required=True,
+        trim=False,
+        groups="kubernetes_base.group_kubernetes_manager",
+    )
     config_map_ids = fields.One2many(
         "kubernetes.config.map", "value_id", string="Entries", readonly=True
     )
@@ -38,6 +43,7 @@ class KubernetesConfigValue(models.Model):
     display_value = fields.Char(
         string="Shown Value",
         compute="_compute_display_value",
+        compute_sudo=True,
         help="The value, masked when its key is secret.",
     )
     company_id = fields.Many2one(

@@ -83,7 +83,12 @@ class KubernetesNamespace(models.Model):
 
     def write(self, vals):
         self._check_identity_change(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if "company_id" in vals and not self.env.su:
+            # The record rules were checked before the write only: a namespace
+            # given to another company took its apps along.
+            self.check_access("write")
+        return result
 
     def _check_identity_change(self, vals):
         """Raise a UserError when ``vals`` changes an identity field of a

@@ -31,11 +31,22 @@ class ProductTemplate(models.Model):
         help="The product lists manifests, so selling it deploys an app.",
     )
     kubernetes_app_count = fields.Integer(compute="_compute_kubernetes_app_count")
+    kubernetes_config_editable = fields.Boolean(
+        compute="_compute_kubernetes_config_editable",
+        help="The user may change the template configuration: Kubernetes "
+        "managers may, as it reaches every new app of the product.",
+    )
 
     @api.depends("manifest_ids")
     def _compute_is_kubernetes_app(self):
         for template in self:
             template.is_kubernetes_app = bool(template.manifest_ids)
+
+    @api.depends_context("uid")
+    def _compute_kubernetes_config_editable(self):
+        editable = self.env["kubernetes.config.map"]._can_edit_templates()
+        for template in self:
+            template.kubernetes_config_editable = editable
 
     def _compute_kubernetes_app_count(self):
         groups = self.env["kubernetes.app"]._read_group(

@@ -1,4 +1,5 @@
-from odoo.exceptions import AccessError, ValidationError
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..models.kubernetes_config_key import looks_secret
@@ -20,6 +21,10 @@ class TestConfig(KubernetesCase):
         cls.company_b = cls._create_company("Hosting B", "b.example.com")
         cls.user_b = cls._create_user(
             "k8s_user_b", cls.company_b, "kubernetes_base.group_kubernetes_manager"
+        )
+        cls.plain_user_b = cls._create_user("k8s_plain_user_b", cls.company_b)
+        cls.namespace_b = cls.env["kubernetes.namespace"]._get_or_create(
+            cls.customer, cls.env_int, cls.company_b
         )
 
     def _entry(self, owner, key):
@@ -148,11 +153,100 @@ class TestConfig(KubernetesCase):
         self.assertFalse(entries.search([("id", "in", template.ids)]))
         self.assertFalse(values.search([("id", "in", template.value_id.ids)]))
 
+    def _create_app_b(self, name="shop-b"):
+        return self._create_app(name, namespace_id=self.namespace_b.id)
+
+    def test_value_of_another_company_cannot_be_copied(self):
+        secret = self._entry(self._create_app(), self.key_smtp)
+        secret.value = "smtp-Secret-of-A"
+        value_a = secret.value_id
+        app_b = self._create_app_b()
+        key = self.env["kubernetes.config.key"].create({"key": "EXTRA_SETTING"})
+        for user in (self.user_b, self.plain_user_b):
+            entries = self.env["kubernetes.config.map"].with_user(user)
+            with self.assertRaisesRegex(AccessError, "Type the value"):
+                entries.create(
+                    {"app_id": app_b.id, "key_id": key.id, "value_id": value_a.id}
+                )
+            own = self._entry(app_b, self.key_pip).with_user(user)
+            with self.assertRaisesRegex(AccessError, "Type the value"):
+                own.write({"value_id": value_a.id})
+            self.assertEqual(own.value, "fastapi")
+        self.assertEqual(secret.value, "smtp-Secret-of-A")
+
+        # Nor can a user remove orphaned values that way.
+        orphan = self.env["kubernetes.config.value"].sudo().create({"value": "left"})
+        with self.assertRaises(AccessError):
+            self._entry(app_b, self.key_pip).with_user(self.user_b).write(
+                {"value_id": orphan.id}
+            )
+        self.assertTrue(orphan.exists())
+
+    def test_entry_never_moves_to_another_owner(self):
+        app = self._create_app()
+        app_b = self._create_app_b()
+        entry = self._entry(app, self.key_pip)
+        template = self._entry(self.product.product_tmpl_id, self.key_pip)
+        other_product = self.env["product.template"].create({"name": "Other app"})
+
+        with self.assertRaisesRegex(UserError, "cannot move to another app"):
+            entry.with_user(self.user).write({"app_id": app_b.id})
+        with self.assertRaisesRegex(UserError, "cannot move to another app"):
+            entry.write({"app_id": False, "product_tmpl_id": other_product.id})
+        with self.assertRaisesRegex(UserError, "cannot move to another app"):
+            template.write({"product_tmpl_id": other_product.id})
+        # A link from another app's list is a move too.
+        with self.assertRaisesRegex(UserError, "cannot move to another app"):
+            app_b.write({"config_map_ids": [Command.link(entry.id)]})
+        self.assertEqual(entry.app_id, app)
+        self.assertEqual(entry.company_id, self.company)
+
+        entry.with_user(self.user).write({"app_id": app.id, "sequence": 3})
+        self.assertEqual(entry.sequence, 3)
+
+    def test_template_entries_are_for_managers(self):
+        template = self.product.product_tmpl_id
+        entry = self._entry(template, self.key_pip)
+        for user in (self.user, self.plain_user_b):
+            as_user = entry.with_user(user)
+            self.assertEqual(as_user.value, "fastapi", "users still read them")
+            with self.assertRaisesRegex(AccessError, "configuration of a product"):
+                as_user.value = "changed"
+            with self.assertRaisesRegex(AccessError, "configuration of a product"):
+                as_user.unlink()
+            with self.assertRaisesRegex(AccessError, "configuration of a product"):
+                as_user.create(
+                    {
+                        "product_tmpl_id": template.id,
+                        "key_id": self.env.ref(
+                            "kubernetes_base.kubernetes_config_key_git_repos"
+                        ).id,
+                        "value": "x",
+                    }
+                )
+        self.assertEqual(entry.value, "fastapi")
+
+        entry.with_user(self.manager).value = "fastapi\nrequests"
+        self.assertEqual(entry.value, "fastapi\nrequests")
+        app = self._create_app()
+        self.assertEqual(self._entry(app, self.key_pip).value, "fastapi\nrequests")
+        self._entry(app, self.key_pip).with_user(self.user).value = "own"
+        self.assertEqual(self._entry(app, self.key_pip).value, "own")
+
+    def test_product_form_lets_managers_only_edit_template_entries(self):
+        arch = self.env["product.template"].get_view(
+            self.env.ref("product.product_template_form_view").id
+        )["arch"]
+        self.assertIn('readonly="not kubernetes_config_editable"', arch)
+        template = self.product.product_tmpl_id
+        self.assertFalse(template.with_user(self.user).kubernetes_config_editable)
+        self.assertTrue(template.with_user(self.manager).kubernetes_config_editable)
+
     def test_users_read_value_records_but_never_write_them(self):
         entry = self._entry(self._create_app(), self.key_pip)
         for user in (self.user, self.manager):
             value = entry.value_id.with_user(user)
-            self.assertEqual(value.value, "fastapi")
+            self.assertEqual(value.display_value, "fastapi")
             with self.assertRaises(AccessError):
                 value.write({"value": "changed"})
             with self.assertRaises(AccessError):
@@ -161,6 +255,13 @@ class TestConfig(KubernetesCase):
                 value.create({"value": "new"})
         entry.with_user(self.user).value = "through the entry"
         self.assertEqual(entry.value_id.value, "through the entry")
+        # The text itself is for managers; users read the shown value.
+        self.assertEqual(
+            entry.value_id.with_user(self.manager).read(["value"])[0]["value"],
+            "through the entry",
+        )
+        with self.assertRaises(AccessError):
+            entry.value_id.with_user(self.user).read(["value"])
 
     # -- secret keys ------------------------------------------------------------
 
@@ -178,6 +279,69 @@ class TestConfig(KubernetesCase):
         )
         self.assertIn('name="display_value"', arch)
         self.assertNotIn('name="value"', arch)
+
+    def test_secret_values_masked_for_users_not_managers(self):
+        app = self._create_app()
+        secret = self._entry(app, self.key_smtp)
+        plain = self._entry(app, self.key_pip)
+        as_user = app.with_user(self.user)
+
+        rows = as_user.config_map_ids.read(["key_id", "value"])
+        shown = {row["key_id"][1]: row["value"] for row in rows}
+        self.assertEqual(shown["SMTP_PASSWORD"], SECRET_MASK)
+        self.assertEqual(shown["PIP_INSTALL"], "fastapi")
+        self.assertNotIn(
+            "demo-smtp-password",
+            str(as_user.web_read({"config_map_ids": {"fields": {"value": {}}}})),
+        )
+        self.assertEqual(secret.with_user(self.manager).value, "demo-smtp-password")
+        self.assertEqual(plain.with_user(self.user).value, "fastapi")
+        with self.assertRaises(AccessError):
+            secret.value_id.with_user(self.user).read(["value"])
+
+        # A user types a new secret, and saving the mask back keeps it.
+        with Form(as_user) as form:
+            with form.config_map_ids.edit(
+                as_user.config_map_ids.ids.index(secret.id)
+            ) as line:
+                self.assertEqual(line.value, SECRET_MASK)
+                line.value = "smtp-new-9"
+        self.assertEqual(secret.value, "smtp-new-9")
+        secret.with_user(self.user).write({"value": SECRET_MASK, "sequence": 7})
+        self.assertEqual(secret.value, "smtp-new-9")
+        secret.with_user(self.manager).value = SECRET_MASK
+        self.assertEqual(secret.value, SECRET_MASK, "a manager's text is kept")
+        secret.value = "smtp-new-9"
+
+        # Another key would show the value in clear: managers only.
+        extra = self.env["kubernetes.config.key"].create({"key": "EXTRA_SETTING"})
+        with self.assertRaisesRegex(AccessError, "change the key"):
+            secret.with_user(self.user).key_id = extra
+        secret.with_user(self.user).key_id = self.key_smtp
+        plain.with_user(self.user).key_id = extra
+        self.assertEqual(plain.key_id, extra)
+
+        # A user's copy of the app gets the secret itself, and deploys it.
+        copy = as_user.copy({"name": "copy-by-user"})
+        self.assertEqual(self._entry(copy.sudo(), self.key_smtp).value, "smtp-new-9")
+        self.env.invalidate_all()
+        values = copy._prepare_render_values({})
+        self.assertEqual(values["secret_config"], {"SMTP_PASSWORD": "smtp-new-9"})
+        new_app = (
+            self.env["kubernetes.app"]
+            .with_user(self.user)
+            .create(
+                {
+                    "name": "new-by-user",
+                    "product_id": self.product.id,
+                    "namespace_id": self.namespace.id,
+                    "environment_id": self.env_int.id,
+                }
+            )
+        )
+        self.assertEqual(
+            self._entry(new_app.sudo(), self.key_smtp).value, "demo-smtp-password"
+        )
 
     def test_secret_looking_keys_are_secret_by_default(self):
         secret = [

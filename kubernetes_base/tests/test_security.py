@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import KubernetesCase
@@ -97,3 +97,41 @@ class TestSecurity(KubernetesCase):
         employee = new_test_user(self.env, login="k8s_none", groups="base.group_user")
         with self.assertRaises(AccessError):
             self.env["kubernetes.app"].with_user(employee).search([])
+
+    def test_draft_app_cannot_move_into_another_company(self):
+        company_b = self._create_company("Hosting B", "b.example.com")
+        namespace_b = self.env["kubernetes.namespace"]._get_or_create(
+            self.env["res.partner"].create({"name": "Customer of B"}),
+            self.env_int,
+            company_b,
+        )
+        app = self._create_app("mine")
+        self.assertEqual(app.state, "draft")
+
+        with self.assertRaises(AccessError):
+            app.with_user(self.user).write({"namespace_id": namespace_b.id})
+        self.assertEqual(app.company_id, self.company)
+        with self.assertRaises(AccessError):
+            self.namespace.with_user(self.user).write({"company_id": company_b.id})
+        self.assertEqual(self.namespace.company_id, self.company)
+
+        # Within the user's companies a draft still moves, and a superuser
+        # moves it anywhere.
+        other = self.env["kubernetes.namespace"]._get_or_create(
+            self.env["res.partner"].create({"name": "Grace Hopper AG"}),
+            self.env_int,
+            self.company,
+        )
+        app.with_user(self.user).write({"namespace_id": other.id})
+        self.assertEqual(app.namespace_id, other)
+        app.write({"namespace_id": namespace_b.id})
+        self.assertEqual(app.company_id, company_b)
+
+    def test_app_refuses_a_product_of_another_company(self):
+        company_b = self._create_company("Hosting B", "b.example.com")
+        product_b = self.product.copy({"company_id": company_b.id})
+        with self.assertRaises(UserError):
+            self._create_app("mine", product_id=product_b.id)
+        app = self._create_app("mine")
+        with self.assertRaises(UserError):
+            app.product_id = product_b
