@@ -6,7 +6,7 @@ from odoo import _
 from odoo.addons.component.core import AbstractComponent
 
 from ..lib import objects, render
-from ..lib.cluster import AppOperations, ClusterSettings, token_problem
+from ..lib.cluster import AppOperations, ClusterSettings
 from ..lib.exceptions import ConfigurationError, KubernetesError
 
 _logger = logging.getLogger(__name__)
@@ -30,20 +30,23 @@ class KubernetesClusterDeployer(AbstractComponent):
     def _get_settings(self):
         """Return the company's :class:`..lib.cluster.ClusterSettings`.
 
-        The token is read without the whitespace around it (a pasted token
-        often ends with a newline); one that still holds a character no HTTP
-        header carries raises :class:`..lib.exceptions.ConfigurationError`.
+        :class:`..lib.cluster.ClusterSettings` strips the URL and the token
+        and refuses a token no HTTP header carries; its
+        :class:`..lib.exceptions.ConfigurationError` comes back here in words
+        naming the company, as does a missing URL.
         """
         company = self.collection.sudo()
-        url = (company.kubernetes_api_url or "").strip()
-        token = ""
-        if self._needs_connection:
-            token = (company.kubernetes_api_key or "").strip()
-        if self._needs_connection and not url:
-            raise ConfigurationError(
-                _("Set the Kubernetes API URL of company %s.", company.name)
+        try:
+            settings = ClusterSettings(
+                url=company.kubernetes_api_url or "",
+                token=(company.kubernetes_api_key or "")
+                if self._needs_connection
+                else "",
+                ca_cert=company.kubernetes_ca_cert or "",
+                verify_tls=company.kubernetes_verify_tls,
+                timeout=float(company.kubernetes_timeout or 10),
             )
-        if token_problem(token):
+        except ConfigurationError as err:
             raise ConfigurationError(
                 _(
                     "The Kubernetes API key of company %(company)s contains spaces "
@@ -51,14 +54,12 @@ class KubernetesClusterDeployer(AbstractComponent):
                     "alone.",
                     company=company.name,
                 )
+            ) from err
+        if self._needs_connection and not settings.url:
+            raise ConfigurationError(
+                _("Set the Kubernetes API URL of company %s.", company.name)
             )
-        return ClusterSettings(
-            url=url,
-            token=token,
-            ca_cert=company.kubernetes_ca_cert or "",
-            verify_tls=company.kubernetes_verify_tls,
-            timeout=float(company.kubernetes_timeout or 10),
-        )
+        return settings
 
     @contextlib.contextmanager
     def _operations(self):

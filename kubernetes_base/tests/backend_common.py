@@ -184,6 +184,39 @@ class BackendDeployerTests:
             with self.assertRaisesRegex(ValidationError, "API key"):
                 self.company.kubernetes_api_key = token
 
+    def test_connection_test_reports_a_stored_token_with_spaces(self):
+        # Stored before the check existed: the deployer names the company.
+        self.env.cr.execute(
+            "UPDATE res_company SET kubernetes_api_key = %s WHERE id = %s",
+            ("two words", self.company.id),
+        )
+        self.company.invalidate_recordset(["kubernetes_api_key"])
+
+        action = self.company.action_kubernetes_test_connection()
+
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn(
+            f"The Kubernetes API key of company {self.company.name} contains spaces",
+            action["params"]["message"],
+        )
+        self.assertEqual(self.kube.requests(), [])
+
+    def test_connection_test_asks_for_a_missing_url(self):
+        # Spaces alone, stored before the URL check existed, are no URL.
+        self.env.cr.execute(
+            "UPDATE res_company SET kubernetes_api_url = %s WHERE id = %s",
+            ("  ", self.company.id),
+        )
+        self.company.invalidate_recordset(["kubernetes_api_url"])
+
+        action = self.company.action_kubernetes_test_connection()
+
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertEqual(
+            action["params"]["message"],
+            f"Set the Kubernetes API URL of company {self.company.name}.",
+        )
+
     def test_company_refuses_a_malformed_ca_certificate(self):
         with self.assertRaisesRegex(ValidationError, "not a valid PEM certificate"):
             self.company.kubernetes_ca_cert = "not a certificate"
