@@ -10,14 +10,34 @@ class TestLocking(TransactionCase):
     worker is skipped for this run instead of ending it.
 
     The workers are cursors of their own, which see only committed rows: the
-    demo app's pending work is committed for the test and reset after it.
+    demo app's pending work is committed for the test, and what it was before
+    is committed back after it. Nothing else of the row is written.
     """
 
     def setUp(self):
         super().setUp()
         self.app_id = self.env.ref("kubernetes_base.kubernetes_app_demo").id
-        self._commit_pending("deploy")
-        self.addCleanup(self._commit_pending, None)
+        self._hold_pending("deploy")
+
+    def _hold_pending(self, action):
+        """Commit ``action`` as the app's pending work; return, and register
+        as a cleanup, what commits back the pending work it had."""
+        original = self._committed_pending()
+        self._commit_pending(action)
+
+        def restore():
+            self._commit_pending(original)
+
+        self.addCleanup(restore)
+        return restore
+
+    def _committed_pending(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT pending_action FROM kubernetes_app WHERE id = %s",
+                (self.app_id,),
+            )
+            return cr.fetchone()[0]
 
     def _commit_pending(self, action):
         with self.registry.cursor() as cr:
@@ -51,6 +71,16 @@ class TestLocking(TransactionCase):
         self._commit_pending(None)
         _cr, worker = self._worker()
         self.assertFalse(worker._try_lock())
+
+    def test_the_app_gets_back_the_pending_work_it_had(self):
+        # As on a database where the demo app waits for a resume.
+        self._commit_pending("resume")
+        restore = self._hold_pending("suspend")
+        self.assertEqual(self._committed_pending(), "suspend")
+
+        restore()
+
+        self.assertEqual(self._committed_pending(), "resume")
 
     def test_app_changed_meanwhile_is_left_for_a_later_run(self):
         worker_cr, worker = self._worker()
