@@ -4,7 +4,6 @@ import copy
 import datetime
 import json
 import textwrap
-import time
 
 import pytest
 import yaml
@@ -526,18 +525,18 @@ def test_errors_after_insertion_mask_secret_values():
     assert info.value.line == 7
 
 
-def test_rendering_time_grows_with_the_template_size_not_its_square():
-    # Finding the line of each expression as it ran took seconds for
-    # thousands of expressions; the line is now found for an error only.
-    body = "".join(f"  k{index}: {{{{ app.name }}}}\n" for index in range(8000))
+def test_a_template_of_thousands_of_expressions_renders_each_value():
+    # How long it takes is measured by tests/bench_render.py, not here.
+    body = "".join(
+        f"  k{index}: {{{{ app.name ~ '-{index}' }}}}\n" for index in range(8000)
+    )
     content = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n" + body
     render.validate_template(content, "big.yaml")
 
-    started = time.perf_counter()
     (obj,) = render.render_objects([("big.yaml", content)], make_values())
 
-    assert time.perf_counter() - started < 2
     assert len(obj["data"]) == 8000
+    assert obj["data"]["k7999"] == "r4ts-int-7999"
 
 
 def test_python_error_in_template_is_a_render_error():
