@@ -3,7 +3,7 @@
 {
     "name": "Kubernetes Portal",
     "summary": "Customers follow, restart and configure their apps in the portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Technical",
     "license": "AGPL-3",
     "author": "Mint System, Odoo Community Association (OCA)",

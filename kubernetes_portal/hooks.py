@@ -1,8 +1,42 @@
-def post_init_hook(env):
-    """Give the apps that existed before this addon their portal access token.
+import uuid
 
-    New apps get theirs when they are created; with every app holding one, no
-    portal page has to write a token while it is shown.
+
+def give_access_tokens(env):
+    """Give a portal access token of its own to every app that has none or
+    shares its token with another app.
+
+    Apps that existed before this addon have no token: new apps get theirs
+    when they are created. A database installed by version 18.0.1.0.0 gave
+    all of them one token, the field default written into every row. With
+    every app holding its own token, no portal page has to write one while it
+    is shown.
+
+    :returns: the number of apps given a new token
     """
-    for app in env["kubernetes.app"].search([("access_token", "=", False)]):
-        app._portal_ensure_token()
+    env["kubernetes.app"].flush_model(["access_token"])
+    env.cr.execute(
+        """
+        SELECT id FROM kubernetes_app
+        WHERE access_token IS NULL OR access_token IN (
+            SELECT access_token FROM kubernetes_app
+            GROUP BY access_token HAVING count(*) > 1
+        )
+        """
+    )
+    ids = [row[0] for row in env.cr.fetchall()]
+    if ids:
+        env.cr.execute(
+            """
+            UPDATE kubernetes_app AS app SET access_token = token.value
+            FROM unnest(%s, %s) AS token(id, value)
+            WHERE app.id = token.id
+            """,
+            (ids, [str(uuid.uuid4()) for _id in ids]),
+        )
+        env["kubernetes.app"].invalidate_model(["access_token"])
+    return len(ids)
+
+
+def post_init_hook(env):
+    """Give the apps that existed before this addon their access tokens."""
+    give_access_tokens(env)

@@ -314,10 +314,39 @@ class KubernetesAppPortal(CustomerPortal):
         values = self._prepare_app_portal_values(
             app_sudo, access_token=access_token, **kwargs
         )
-        values = self._get_page_view_values(
-            app_sudo, access_token, values, self._app_history_key, False
-        )
+        # No history key: core's record pager would write the tokens that the
+        # neighbours lack; this page writes nothing.
+        values = self._get_page_view_values(app_sudo, access_token, values, None, False)
+        values.update(self._get_app_pager_values(app_sudo))
         return request.render("kubernetes_portal.portal_app_page", values)
+
+    def _get_app_pager_values(self, app_sudo):
+        """Return the links to the previous and the next app of the last list
+        the visitor saw, as core's record pager does, without writing a token:
+        an app that has one is linked with it, one that has none without (the
+        list was seen signed in).
+
+        :param app_sudo: sudoed ``kubernetes.app`` shown
+        :returns: dict with ``prev_record`` and ``next_record``, each a path
+            or False; empty when the app is not in the last list
+        """
+        history = request.session.get(self._app_history_key) or []
+        if app_sudo.id not in history:
+            return {}
+        index = history.index(app_sudo.id)
+        neighbours = {
+            "prev_record": history[index - 1] if index > 0 else None,
+            "next_record": history[index + 1] if index + 1 < len(history) else None,
+        }
+        values = {}
+        for key, neighbour_id in neighbours.items():
+            neighbour = app_sudo.browse(neighbour_id).exists()
+            values[key] = (
+                self._get_app_page_url(neighbour, neighbour.access_token)
+                if neighbour
+                else False
+            )
+        return values
 
     def _deny_app_access(self, app_id, access_token=None):
         """Answer a request for an app the visitor may not reach.

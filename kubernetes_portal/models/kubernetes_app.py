@@ -13,7 +13,7 @@ import uuid
 
 from markupsafe import Markup
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty
 
@@ -37,10 +37,17 @@ class KubernetesApp(models.Model):
     # every key of the Secret): keep them from portal users, who may read their
     # own apps.
     applied_objects = fields.Text(groups="kubernetes_base.group_kubernetes_user")
-    # Every app has its token from the start, so that no portal page has to
-    # write one while it is shown (the record pager links the neighbours with
-    # their tokens).
-    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Every app gets a token of its own when it is created, so that mails
+        # can link it at once. Not a field default: Odoo computes a default
+        # once and writes it into every existing row when the column is added,
+        # which would give all apps of an installed database one token.
+        for vals in vals_list:
+            if not vals.get("access_token"):
+                vals["access_token"] = str(uuid.uuid4())
+        return super().create(vals_list)
 
     # A compute method assigns and returns nothing, as portal.mixin's does.
     def _compute_access_url(self):  # pylint: disable=missing-return

@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests.common import tagged
 
+from ..hooks import give_access_tokens, post_init_hook
 from .common import KubernetesPortalCase
 
 #: Queries of the portal history, whatever its length.
@@ -100,6 +101,25 @@ class TestKubernetesApp(KubernetesPortalCase):
             history, sorted(history, key=lambda e: e["date"], reverse=True)
         )
 
+    def test_the_message_check_reads_no_message_body(self):
+        """The check that keeps internal messages from portal users is one
+        query: it loads no message, so no body."""
+        public = self.app_a.message_post(
+            body="Your app moves to a new node tonight.",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        note = self.app_a.message_post(body="Lifecycle note: internal")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        messages = (public | note).with_user(self.user_a)
+
+        self.assertEqual(messages._get_forbidden_access("read"), note)
+        body = messages._fields["body"]
+        self.assertFalse(
+            [message for message in messages if self.env.cache.contains(message, body)]
+        )
+
     def test_display_value(self):
         self.assertEqual(self.entry_db_password._portal_get_display_value(), "••••••••")
         self.assertEqual(
@@ -141,3 +161,69 @@ class TestHistoryQueries(KubernetesPortalCase):
         ) as format_trackings:
             self.app_a._portal_get_history()
         format_trackings.assert_called_once()
+
+
+@tagged("post_install", "-at_install")
+class TestAccessTokens(KubernetesPortalCase):
+    """Every app has a portal access token of its own, whether it was created
+    before this addon or after."""
+
+    def _count_missing_and_shared_tokens(self):
+        """Return how many apps have no token, and how many share theirs."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT count(*) - count(access_token),
+                   count(access_token) - count(DISTINCT access_token)
+            FROM kubernetes_app
+            """
+        )
+        return self.env.cr.fetchone()
+
+    def _set_tokens(self, apps, token):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE kubernetes_app SET access_token = %s WHERE id IN %s",
+            (token, tuple(apps.ids)),
+        )
+        self.env.invalidate_all()
+
+    def test_the_installed_apps_have_tokens_of_their_own(self):
+        """The demo apps existed before this addon added the column."""
+        demo = self.env.ref("kubernetes_base.kubernetes_app_demo") | self.env.ref(
+            "kubernetes_base.kubernetes_app_portal_demo"
+        )
+        self.assertTrue(all(demo.mapped("access_token")))
+        self.assertNotEqual(demo[0].access_token, demo[1].access_token)
+        self.assertEqual(self._count_missing_and_shared_tokens(), (0, 0))
+
+    def test_the_install_gives_each_existing_app_its_own_token(self):
+        apps = self.env["kubernetes.app"].search([])
+        self._set_tokens(apps, None)
+        # What the ORM does for the rows of a table that gets the column.
+        self.env["kubernetes.app"]._init_column("access_token")
+        self.env.invalidate_all()
+        self.assertFalse(any(apps.mapped("access_token")), "no default written")
+
+        post_init_hook(self.env)
+
+        self.assertEqual(self._count_missing_and_shared_tokens(), (0, 0))
+
+    def test_shared_tokens_are_replaced(self):
+        kept = self.app_b.access_token
+        self._set_tokens(
+            self.app_a | self.env.ref("kubernetes_base.kubernetes_app_demo"), "shared"
+        )
+
+        self.assertEqual(give_access_tokens(self.env), 2)
+
+        self.assertEqual(self._count_missing_and_shared_tokens(), (0, 0))
+        self.assertNotEqual(self.app_a.access_token, "shared")
+        self.assertEqual(self.app_b.access_token, kept)
+
+    def test_a_new_app_gets_a_token_of_its_own(self):
+        app = self._create_app("alpha-stage", self.namespace_a, access_token=False)
+        self.assertTrue(app.access_token)
+        self.assertNotIn(
+            app.access_token, (self.app_a | self.app_b).mapped("access_token")
+        )

@@ -272,6 +272,29 @@ class TestPortalPages(KubernetesPortalCase):
             f"{test.access_url}?access_token={test.access_token}", response.text
         )
 
+    def test_the_record_pager_writes_no_missing_token(self):
+        """A neighbour without a token (set to NULL by other means) is linked
+        without one; the page still writes nothing."""
+        stage = self._create_app("alpha-stage", self.namespace_a)
+        test = self._create_app("alpha-test", self.namespace_a)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE kubernetes_app SET access_token = NULL WHERE id = %s", (test.id,)
+        )
+        self.env.invalidate_all()
+        self._login(self.user_a)
+        self._get("/my/apps")
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = self._get(stage.access_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f'href="{test.access_url}"', response.text)
+        self.assertIn(
+            f"{self.app_a.access_url}?access_token={self.app_a.access_token}",
+            response.text,
+        )
+        test.invalidate_recordset()
+        self.assertFalse(test.access_token)
+
     def test_every_app_has_a_token(self):
         self.assertTrue(self.app_a.access_token)
         self.assertNotEqual(self.app_a.access_token, self.app_b.access_token)
