@@ -3,7 +3,7 @@
 {
     "name": "Subscription Portal",
     "summary": "Customer portal pages for OCA subscriptions.",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "development_status": "Alpha",
     "category": "Subscription Management",
     "website": "https://github.com/Mint-System/Vertical-SaaS",

@@ -309,10 +309,9 @@ class SubscriptionPortal(CustomerPortal):
                 invoice.id: self._get_subscription_portal_invoice_url(invoice)
                 for invoice in invoices
             },
-            # Every subscription has a token since its creation; one made
-            # otherwise gets it here, once.
-            "chatter_token": subscription_sudo.access_token
-            or subscription_sudo._portal_ensure_token(),
+            # Every subscription has a token since its creation or the
+            # install of this addon; the page writes none.
+            "chatter_token": subscription_sudo.access_token,
             "close_reasons": close_reasons,
             "can_close": subscription_sudo._portal_can_close(),
             "message": kwargs.get("message"),
@@ -363,17 +362,53 @@ class SubscriptionPortal(CustomerPortal):
         values = self._prepare_subscription_portal_values(
             subscription_sudo, access_token=access_token, **kw
         )
+        # No history key: core's record pager would write the tokens that the
+        # neighbours lack; this page writes nothing.
         values = self._get_page_view_values(
-            subscription_sudo,
-            access_token,
-            values,
-            self._subscription_history_key,
-            False,
-            **kw,
+            subscription_sudo, access_token, values, None, False, **kw
         )
+        values.update(self._get_subscription_pager_values(subscription_sudo))
         return request.render(
             "subscription_oca_portal.portal_subscription_page", values
         )
+
+    def _get_subscription_pager_values(self, subscription_sudo):
+        """Links to the previous and the next subscription of the last list
+        the visitor saw, as core's record pager gives them, without writing a
+        token: a subscription that has one is linked with it, one that has
+        none without (the list was seen signed in).
+
+        :param subscription_sudo: sudoed ``sale.subscription`` shown
+        :return: dict with ``prev_record`` and ``next_record``, each a path or
+            False; empty when the subscription is not in the last list
+        """
+        history = request.session.get(self._subscription_history_key) or []
+        if subscription_sudo.id not in history:
+            return {}
+        index = history.index(subscription_sudo.id)
+        neighbours = {
+            "prev_record": history[index - 1] if index > 0 else None,
+            "next_record": history[index + 1] if index + 1 < len(history) else None,
+        }
+        values = {}
+        for key, neighbour_id in neighbours.items():
+            neighbour = subscription_sudo.browse(neighbour_id).exists()
+            values[key] = (
+                self._get_subscription_page_url(neighbour) if neighbour else False
+            )
+        return values
+
+    def _get_subscription_page_url(self, subscription_sudo):
+        """Path of a subscription's portal page, with its token when it has
+        one; never writes a token, unlike ``get_portal_url()``.
+
+        :param subscription_sudo: sudoed ``sale.subscription``
+        :return: a path with its query string
+        """
+        if not subscription_sudo.access_token:
+            return subscription_sudo.access_url
+        query = url_encode({"access_token": subscription_sudo.access_token})
+        return f"{subscription_sudo.access_url}?{query}"
 
     def _deny_subscription_access(self, subscription_id, access_token=None):
         """Answer a request for a subscription the visitor may not reach.

@@ -5,7 +5,7 @@ import uuid
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools.mail import plaintext2html
 
@@ -18,9 +18,17 @@ class SaleSubscription(models.Model):
     _name = "sale.subscription"
     _inherit = ["sale.subscription", "portal.mixin"]
 
-    # Every subscription has its token from the start: the page's chatter needs
-    # it to post, and no portal page has to write one while it is shown.
-    access_token = fields.Char(default=lambda self: str(uuid.uuid4()))
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Every subscription gets a token of its own when it is created: the
+        # page's chatter needs it to post. Not a field default: Odoo computes a
+        # default once and writes it into every existing row when the column is
+        # added, which would give all subscriptions of an installed database one
+        # token.
+        for vals in vals_list:
+            if not vals.get("access_token"):
+                vals["access_token"] = str(uuid.uuid4())
+        return super().create(vals_list)
 
     def _compute_access_url(self):
         """Point every subscription to its portal page."""

@@ -160,6 +160,32 @@ class TestPortalPages(SubscriptionPortalHttpCommon):
         self.assertIn(f'data-token="{self.subscription_a.access_token}"', response.text)
         self.assertFalse(invoice.access_token)
 
+    def test_the_page_writes_no_missing_token(self):
+        """A subscription without a token (set to NULL by other means), shown
+        or linked by the record pager, is given none by the page."""
+        second = self._create_subscription(self.partner_a, code="A-0002")
+        third = self._create_subscription(self.partner_a, code="A-0003")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_subscription SET access_token = NULL WHERE id IN %s",
+            ((second.id, third.id),),
+        )
+        self.env.invalidate_all()
+        self._login(self.user_a)
+        self._get("/my/subscriptions", sortby="name")
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = self._get(second.access_url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f'href="{third.access_url}"', response.text)
+        self.assertIn(
+            f"{self.subscription_a.access_url}?access_token="
+            f"{self.subscription_a.access_token}",
+            response.text,
+        )
+        (second | third).invalidate_recordset()
+        self.assertFalse(second.access_token)
+        self.assertFalse(third.access_token)
+
     def test_every_subscription_has_a_token(self):
         self.assertTrue(self.subscription_a.access_token)
         self.assertNotEqual(

@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..hooks import give_access_tokens, post_init_hook
 from .common import SubscriptionPortalCommon
 
 
@@ -16,6 +17,23 @@ class TestSaleSubscriptionPortal(SubscriptionPortalCommon):
         url = self.subscription_a.get_portal_url()
         self.assertTrue(self.subscription_a.access_token)
         self.assertIn(f"access_token={self.subscription_a.access_token}", url)
+
+    def test_the_message_check_reads_no_message_body(self):
+        """The check that keeps internal messages from portal users is one
+        query: it loads no message, so no body."""
+        public = self.subscription_a.message_post(
+            body="Hello A", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        note = self.subscription_a.message_post(body="Invoice INV/1 unpaid")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        messages = (public | note).with_user(self.user_a)
+
+        self.assertEqual(messages._get_forbidden_access("read"), note)
+        body = messages._fields["body"]
+        self.assertFalse(
+            [message for message in messages if self.env.cache.contains(message, body)]
+        )
 
     def test_portal_user_sees_only_own_subscriptions(self):
         Subscription = self.env["sale.subscription"].with_user(self.user_a)
@@ -84,3 +102,69 @@ class TestSaleSubscriptionPortal(SubscriptionPortalCommon):
                 self.env["sale.subscription.close.reason"]
             )
         self.assertTrue(self.subscription_b.in_progress)
+
+
+@tagged("post_install", "-at_install")
+class TestAccessTokens(SubscriptionPortalCommon):
+    """Every subscription has a portal access token of its own, whether it was
+    created before this addon or after."""
+
+    def _count_missing_and_shared_tokens(self):
+        """Return how many subscriptions have no token, and how many share
+        theirs."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT count(*) - count(access_token),
+                   count(access_token) - count(DISTINCT access_token)
+            FROM sale_subscription
+            """
+        )
+        return self.env.cr.fetchone()
+
+    def _set_tokens(self, subscriptions, token):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_subscription SET access_token = %s WHERE id IN %s",
+            (token, tuple(subscriptions.ids)),
+        )
+        self.env.invalidate_all()
+
+    def test_the_installed_subscriptions_have_tokens_of_their_own(self):
+        self.assertEqual(self._count_missing_and_shared_tokens(), (0, 0))
+
+    def test_the_install_gives_each_existing_subscription_its_own_token(self):
+        subscriptions = (
+            self.env["sale.subscription"].with_context(active_test=False).search([])
+        )
+        self._set_tokens(subscriptions, None)
+        # What the ORM does for the rows of a table that gets the column.
+        self.env["sale.subscription"]._init_column("access_token")
+        self.env.invalidate_all()
+        self.assertFalse(any(subscriptions.mapped("access_token")), "no default")
+
+        post_init_hook(self.env)
+
+        self.assertEqual(self._count_missing_and_shared_tokens(), (0, 0))
+
+    def test_shared_tokens_are_replaced(self):
+        kept = self.subscription_b.access_token
+        third = self._create_subscription(self.partner_a, code="A-0002")
+        self._set_tokens(self.subscription_a | third, "shared")
+
+        self.assertEqual(give_access_tokens(self.env), 2)
+
+        self.assertEqual(self._count_missing_and_shared_tokens(), (0, 0))
+        self.assertNotEqual(self.subscription_a.access_token, "shared")
+        self.assertEqual(self.subscription_b.access_token, kept)
+
+    def test_a_new_subscription_gets_a_token_of_its_own(self):
+        new = self._create_subscription(self.partner_a, code="A-0003")
+        self.assertTrue(new.access_token)
+        self.assertNotIn(
+            new.access_token,
+            (self.subscription_a | self.subscription_b).mapped("access_token"),
+        )
+        copy = new.copy()
+        self.assertTrue(copy.access_token)
+        self.assertNotEqual(copy.access_token, new.access_token)
