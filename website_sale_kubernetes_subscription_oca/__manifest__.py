@@ -14,7 +14,6 @@
     "depends": ["website_sale", "kubernetes_base", "subscription_oca", "payment_demo"],
     "data": [
         "data/mail_template_data.xml",
-        "data/sale_subscription_close_reason_data.xml",
         "data/ir_cron_data.xml",
         "views/website_sale_kubernetes_subscription_oca_templates.xml",
         "views/kubernetes_app_views.xml",

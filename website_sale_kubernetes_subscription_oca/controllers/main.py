@@ -224,9 +224,15 @@ class WebsiteSaleKubernetes(WebsiteSale):
     def process_express_checkout(
         self, billing_address, shipping_address=None, shipping_option=None, **kwargs
     ):
-        """Refuse express checkout for a cart with apps, before it gives the
-        cart the customer of the payment form: it skips the sign-in and the
-        app name step.
+        """Refuse express checkout for a cart with apps, before this route
+        gives the cart the customer of the payment form: express checkout
+        skips the sign-in and the app name step.
+
+        Core's ``/shop/express/shipping_address_change``, called by the
+        payment form before this route, can still give an anonymous cart a
+        customer of its own. That is harmless: the checkout steps and the
+        payment refuse a guest whatever the cart's customer (see
+        ``sale.order._check_kubernetes_buyer``).
 
         :raise ValidationError: the cart holds an app
         """

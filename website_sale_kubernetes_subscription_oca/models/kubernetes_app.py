@@ -73,13 +73,17 @@ class KubernetesApp(models.Model):
         string="Last Invitation", readonly=True, copy=False
     )
 
-    _sql_constraints = [
-        (
-            "sale_line_unique",
-            "unique(sale_line_id)",
-            "An order line gets one app.",
-        ),
-    ]
+    # init() returns nothing, as the base's does.
+    def init(self):  # pylint: disable=missing-return
+        super().init()
+        # An order line gets one app; a deleted one does not count, so that
+        # an order cancelled and confirmed again gets a new app.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS kubernetes_app_sale_line_uniq
+            ON kubernetes_app (sale_line_id) WHERE state != 'deleted'
+            """
+        )
 
     # -- validation ---------------------------------------------------------
 
@@ -95,9 +99,7 @@ class KubernetesApp(models.Model):
         if sale_line and not app:
             # The line's own app does not take the line's name.
             app = (
-                sale_line.sudo().kubernetes_app_ids.filtered(
-                    lambda own: own.name == name and own.state != "deleted"
-                )[:1]
+                sale_line._get_kubernetes_app().filtered(lambda own: own.name == name)
                 or None
             )
         problem = super()._get_name_problem(name, company, app=app)

@@ -18,10 +18,12 @@ class SaleOrder(models.Model):
     deployment. No cluster call happens here. Orders that a subscription
     generates (``order_subscription_id``) are left alone.
 
-    Cancelling an app order closes the subscriptions it started, which
-    suspends their apps (data kept). Confirmed again, the order starts a new
+    Cancelling an app order closes the subscriptions it started for its app
+    lines, which suspends their apps (data kept); a subscription of another
+    product of the order stays. Confirmed again, the order starts a new
     subscription (``subscription_oca``), and each app that exists already
-    moves to it and resumes: an order line never gets a second app.
+    moves to it and resumes: an order line never gets a second app. A line
+    whose app was deleted meanwhile gets a new one.
     """
 
     _inherit = "sale.order"
@@ -200,12 +202,12 @@ class SaleOrder(models.Model):
         return res
 
     def _close_kubernetes_subscriptions(self):
-        """Close the subscriptions the cancelled app orders started; their
-        apps are suspended, with their data kept."""
-        reason = self.env.ref(
-            "website_sale_kubernetes_subscription_oca.close_reason_order_cancelled",
-            raise_if_not_found=False,
-        )
+        """Close the subscriptions of the app lines of the cancelled orders;
+        their apps are suspended, with their data kept.
+
+        The subscriptions close without a close reason: the notes on the
+        order, the subscription and the apps say why.
+        """
         orders = self.filtered(
             lambda o: (
                 o.state == "cancel"
@@ -214,19 +216,36 @@ class SaleOrder(models.Model):
             )
         )
         for order in orders:
-            running = order.sudo().subscription_ids.filtered(
+            running = order._get_kubernetes_app_subscriptions().filtered(
                 lambda subscription: subscription.stage_type != "post"
             )
             for subscription in running:
                 subscription.with_context(
                     kubernetes_cancelled_order_id=order.id
-                ).close_subscription(reason.id if reason else False)
+                ).close_subscription()
                 order.message_post(
                     body=_(
                         "Subscription %(subscription)s closed: the order is cancelled.",
                         subscription=subscription.display_name,
                     )
                 )
+
+    def _get_kubernetes_app_subscriptions(self):
+        """Return the subscriptions the order started for its app lines: those
+        that bill the lines' apps, and, for a line without an app (not
+        created yet, or deleted), the one :meth:`_get_kubernetes_subscription`
+        finds. Subscriptions of the order's other products are left out, as
+        are subscriptions the order did not start.
+        """
+        self.ensure_one()
+        started = self.sudo().subscription_ids
+        subscriptions = started.browse()
+        for line in self._get_kubernetes_app_lines():
+            app = line._get_kubernetes_app()
+            subscriptions |= (
+                app.subscription_id if app else self._get_kubernetes_subscription(line)
+            )
+        return subscriptions & started
 
     def _check_kubernetes_app_lines(self):
         """Raise UserError unless every app line has one app and a name that
@@ -248,9 +267,13 @@ class SaleOrder(models.Model):
         """Create the missing app of each app line of the confirmed orders and
         queue its deployment.
 
-        Safe to call again: a line that has an app is skipped, and the lines
-        are locked so that two transactions cannot both create one. Returns
-        the apps created.
+        Safe to call again: the lines are locked so that two transactions
+        cannot both create one. A line that has an app keeps it: the app
+        moves to the subscription of an order confirmed again after a cancel
+        and resumes there, else nothing happens. A deleted app does not count,
+        unless it was deleted while the line's subscription ran: a new
+        subscription gets a new app, the same one does not bring back an app
+        removed on purpose. Returns the apps created.
         """
         apps = self.env["kubernetes.app"].sudo()
         for order in self.filtered(
@@ -262,7 +285,7 @@ class SaleOrder(models.Model):
             lines._lock_for_app_creation()
             for line in lines.sudo():
                 subscription = order._get_kubernetes_subscription(line)
-                app = line.kubernetes_app_ids[:1]
+                app = line._get_kubernetes_app()
                 if app:
                     if line._must_move_kubernetes_app(app, subscription):
                         line._move_kubernetes_app(app, subscription)
@@ -270,6 +293,13 @@ class SaleOrder(models.Model):
                         _logger.debug(
                             "order %s: line %s has its app", order.name, line.id
                         )
+                    continue
+                if subscription and line._has_app_deleted_on(subscription):
+                    _logger.debug(
+                        "order %s: the app of line %s was deleted",
+                        order.name,
+                        line.id,
+                    )
                     continue
                 if not subscription:
                     line._set_kubernetes_app_error(

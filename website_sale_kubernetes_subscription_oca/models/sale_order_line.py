@@ -23,6 +23,10 @@ class SaleOrderLine(models.Model):
     exactly one through. A reservation lives for :data:`RESERVATION_DURATION`,
     while a payment of the order is under way, and for as long as the order
     is confirmed and its app not deleted.
+
+    A deleted app no longer counts as the line's app: its name is free, and an
+    order cancelled and confirmed again gets a new app (see
+    :meth:`_get_kubernetes_app`).
     """
 
     _inherit = "sale.order.line"
@@ -72,10 +76,34 @@ class SaleOrderLine(models.Model):
                 line.product_id.product_tmpl_id.is_kubernetes_app_product
             )
 
-    @api.depends("kubernetes_app_ids")
+    @api.depends("kubernetes_app_ids.state")
     def _compute_has_kubernetes_app(self):
         for line in self:
-            line.has_kubernetes_app = bool(line.kubernetes_app_ids)
+            line.has_kubernetes_app = bool(line._get_kubernetes_app())
+
+    def _get_kubernetes_app(self):
+        """Return the line's app that is not deleted, or an empty recordset.
+
+        A deleted app has no objects and no name any more: the line may get a
+        new app, under its name or another one.
+        """
+        self.ensure_one()
+        return self.sudo().kubernetes_app_ids.filtered(
+            lambda app: app.state != "deleted"
+        )[:1]
+
+    def _has_app_deleted_on(self, subscription):
+        """Whether the line's app was deleted while ``subscription`` billed it.
+
+        The app was removed on purpose while the subscription runs: confirming
+        the order again or creating its apps does not bring it back. Only a new
+        subscription (the order cancelled and confirmed again) gets a new app.
+        """
+        self.ensure_one()
+        return any(
+            app.state == "deleted" and app.subscription_id == subscription
+            for app in self.sudo().kubernetes_app_ids
+        )
 
     @api.model
     def _normalize_app_name(self, name):
@@ -112,12 +140,11 @@ class SaleOrderLine(models.Model):
                 "The name %(name)s is given to another app of this order.", name=name
             )
         company = self.order_id.company_id
-        own_apps = self.sudo().kubernetes_app_ids.filtered(
-            lambda app: app.state != "deleted"
-        )
         return self.env["kubernetes.app"]._get_name_problem(
             name, company, sale_line=self
-        ) or self._get_app_address_problem(name, company, apps=own_apps)
+        ) or self._get_app_address_problem(
+            name, company, apps=self._get_kubernetes_app()
+        )
 
     @api.model
     def _get_app_address_problem(self, name, company, apps=None):
@@ -163,11 +190,8 @@ class SaleOrderLine(models.Model):
         if order.state == "sale":
             # The order holds the name until its app exists; the app then
             # holds its own name, which a manager may change.
-            apps = self.sudo().kubernetes_app_ids
-            return not apps or any(
-                app.state != "deleted" and app.name == self.app_name_reserved
-                for app in apps
-            )
+            app = self._get_kubernetes_app()
+            return not app or app.name == self.app_name_reserved
         if (
             self.app_name_reserved_until
             and self.app_name_reserved_until > fields.Datetime.now()
@@ -292,7 +316,7 @@ class SaleOrderLine(models.Model):
         if "app_name" in vals:
             vals["app_name"] = self._normalize_app_name(vals["app_name"]) or False
             changed = self.filtered(lambda line: line.app_name != vals["app_name"])
-            if changed.sudo().kubernetes_app_ids:
+            if any(line._get_kubernetes_app() for line in changed):
                 raise UserError(
                     _("The app of this order line exists already: its name stays.")
                 )
@@ -395,7 +419,7 @@ class SaleOrderLine(models.Model):
         return app
 
     def _must_move_kubernetes_app(self, app, subscription):
-        """Whether the line's existing ``app`` belongs on ``subscription``
+        """Whether the line's ``app`` (not deleted) belongs on ``subscription``
         now: the order, cancelled and confirmed again, started it, and the app
         is still on the subscription the cancel closed."""
         self.ensure_one()
@@ -462,7 +486,7 @@ class SaleOrderLine(models.Model):
             and order.state == "sale"
             and not order.order_subscription_id
             and self.kubernetes_app_error
-            and not self.sudo().kubernetes_app_ids
+            and not self._get_kubernetes_app()
         )
 
     def _rename_and_create_app(self, name):
@@ -497,7 +521,7 @@ class SaleOrderLine(models.Model):
             )
         )
         self.order_id._create_kubernetes_apps()
-        return self.sudo().kubernetes_app_ids[:1]
+        return self._get_kubernetes_app()
 
     def _set_kubernetes_app_error(self, reason):
         """Record why the line's app was not created, free its name and ask

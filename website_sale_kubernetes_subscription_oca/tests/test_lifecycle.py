@@ -1,6 +1,14 @@
+from psycopg2 import errors
+
+from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import AppShopCase
+
+LINE_LOGGER = (
+    "odoo.addons.website_sale_kubernetes_subscription_oca.models.sale_order_line"
+)
 
 
 @tagged("post_install", "-at_install")
@@ -152,11 +160,11 @@ class TestLifecycle(AppShopCase):
         order.with_context(disable_cancel_warning=True).action_cancel()
 
         self.assertEqual(self.subscription.stage_id, self.closed_stage)
-        self.assertEqual(
-            self.subscription.close_reason_id,
-            self.env.ref(
-                "website_sale_kubernetes_subscription_oca.close_reason_order_cancelled"
-            ),
+        self.assertFalse(self.subscription.close_reason_id, "the notes say why")
+        self.assertIn(
+            f"Subscription {self.subscription.display_name} closed: the order is "
+            "cancelled.",
+            self._bodies(order),
         )
         self.assertEqual(self.app.pending_action, "suspend")
         self.assertIn(f"Your order {order.name} was cancelled", self.app.suspend_reason)
@@ -198,3 +206,103 @@ class TestLifecycle(AppShopCase):
         self._process(self.app, runs=2)
         self.assertEqual(self.app.state, "running")
         self.assertEqual(self.app.subscription_id.stage_id, self.in_progress_stage)
+
+    def _cancel_and_delete(self):
+        """Cancel the app's order and delete the suspended app; returns the
+        order."""
+        order = self.app.sale_order_id
+        order.with_context(disable_cancel_warning=True).action_cancel()
+        self._process(self.app)
+        self.app.action_delete()
+        self._process(self.app)
+        self.assertEqual(self.app.state, "deleted")
+        return order
+
+    def test_a_cancelled_order_whose_app_was_deleted_gets_a_new_app(self):
+        order = self._cancel_and_delete()
+        line = order.order_line
+        self.assertFalse(line.has_kubernetes_app)
+
+        order.action_draft()
+        order.action_confirm()
+
+        renewed = order.subscription_ids - self.subscription
+        app = line._get_kubernetes_app()
+        self.assertTrue(app)
+        self.assertNotEqual(app, self.app)
+        self.assertEqual((app.name, app.subscription_id), ("acme", renewed))
+        self.assertEqual((app.state, app.pending_action), ("queued", "deploy"))
+        self.assertTrue(line.has_kubernetes_app)
+        self.assertFalse(line.kubernetes_app_error)
+        self.assertEqual(self.app.state, "deleted")
+        self.assertEqual(self.app.subscription_id, self.subscription, "not moved")
+        self.assertEqual(self._apps(sale_order_id=order.id), self.app | app)
+        self.assertFalse(order._create_kubernetes_apps(), "no third app")
+
+    def test_a_cancelled_order_whose_name_was_taken_asks_for_another(self):
+        order = self._cancel_and_delete()
+        taker = self._create_order(self.other, app_names=("acme",))
+        taker.action_confirm()
+
+        order.action_draft()
+        with mute_logger(LINE_LOGGER):
+            self._confirm_paid(order)
+
+        line = order.order_line
+        self.assertIn("already taken", line.kubernetes_app_error)
+        self.assertTrue(line._needs_new_app_name())
+        app = line._rename_and_create_app("acme-two")
+        self.assertEqual(app.name, "acme-two")
+        self.assertEqual(
+            app.subscription_id, order.subscription_ids - self.subscription
+        )
+        self.assertFalse(line.kubernetes_app_error)
+
+    def test_an_order_line_has_one_app_that_is_not_deleted(self):
+        line = self.app.sale_line_id
+        vals = {
+            "name": "acme-bis",
+            "product_id": self.product.id,
+            "namespace_id": self.app.namespace_id.id,
+            "environment_id": self.env_prod.id,
+            "sale_line_id": line.id,
+        }
+        with (
+            self.assertRaises(errors.UniqueViolation),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.env["kubernetes.app"].create(vals)
+
+        self.app.action_delete()
+        self._process(self.app)
+        self.assertEqual(self.env["kubernetes.app"].create(vals).sale_line_id, line)
+
+    def test_cancelling_closes_only_the_subscriptions_of_the_apps(self):
+        support_plan = self.env["sale.subscription.template"].create(
+            {"name": "Support test plan", "code": "SUPTEST"}
+        )
+        support = self.env["product.product"].create(
+            {
+                "name": "Support",
+                "type": "service",
+                "subscribable": True,
+                "subscription_template_id": support_plan.id,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        order = self._create_order(app_names=("beta",))
+        order.order_line = [
+            Command.create({"product_id": support.id, "product_uom_qty": 1})
+        ]
+        order.action_confirm()
+        app = self._apps(sale_order_id=order.id)
+        support_subscription = order.subscription_ids - app.subscription_id
+        self.assertEqual(support_subscription.template_id, support_plan)
+
+        order.with_context(disable_cancel_warning=True).action_cancel()
+
+        self.assertEqual(app.subscription_id.stage_id, self.closed_stage)
+        self.assertEqual(app.pending_action, "suspend")
+        self.assertTrue(support_subscription.in_progress)
+        self.assertNotIn(support_subscription.display_name, self._bodies(order))
