@@ -4,7 +4,7 @@
     "name": "Website Sale Kubernetes Subscription",
     "summary": "Sell hosted apps in the shop: app name at checkout, subscription, "
     "deployment and invitation",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Website/eCommerce",
     "license": "AGPL-3",
     "author": "Mint System, Odoo Community Association (OCA)",
