@@ -3,7 +3,7 @@
 {
     "name": "Kubernetes Base",
     "summary": "Deploy apps to a Kubernetes cluster from Odoo",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Technical",
     "license": "AGPL-3",
     "author": "Mint System, Odoo Community Association (OCA)",
@@ -11,7 +11,7 @@
     "development_status": "Alpha",
     "maintainers": ["mint-system"],
     "depends": ["product", "mail", "component"],
-    "external_dependencies": {"python": ["pyyaml"]},
+    "external_dependencies": {"python": ["cryptography", "pyyaml"]},
     "data": [
         "security/kubernetes_base_groups.xml",
         "security/ir.model.access.csv",

@@ -726,5 +726,5 @@ def test_context_manager_closes_the_transport():
 
 def test_connection_sentence(operations):
     assert operations.test_connection() == (
-        "The cluster answered: Kubernetes v1.33.0-dry-run (in-memory dry run)."
+        "The cluster answered: Kubernetes v1.33.0-dry-run (dry run)."
     )

@@ -31,11 +31,14 @@ The rules, in short:
   variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``) are honoured as
   kubectl does, by the same rule in every backend (:func:`proxy_for`).
 
-:class:`MemoryTransport` is the in-memory cluster of the dry-run backend.
+:class:`StoreTransport` is the cluster of the dry-run backend: it keeps the
+objects in an :class:`ObjectStore` (the database, for Odoo; memory, for
+:class:`MemoryTransport`).
 """
 
 import abc
 import base64
+import contextlib
 import copy
 import dataclasses
 import datetime
@@ -1130,10 +1133,6 @@ class AppOperations:
 
 # Dry-run cluster -------------------------------------------------------------
 
-_MEMORY = {}
-_MEMORY_LOCK = threading.Lock()
-_MEMORY_VERSIONS = itertools.count(1)
-
 
 def merge_apply(live, obj):
     """Return ``live`` with ``obj`` merged in: dicts merge, other values
@@ -1152,27 +1151,98 @@ def merge_apply(live, obj):
     return result
 
 
-class MemoryTransport(Transport):
-    """An in-memory cluster for the dry-run backend: keeps applied objects per
-    scope, reports workloads as ready at once. Not thread-hostile, not
-    persistent.
+class ObjectStore(abc.ABC):
+    """Where a :class:`StoreTransport` keeps the objects of its cluster.
 
-    Every ``MemoryTransport(scope)`` with the same scope (e.g. a database and
-    company) sees the same objects, within one process.
+    A key is ``(api_version, kind, namespace, name)`` with ``None`` as the
+    namespace of a cluster-scoped object. Objects go in and come out as
+    plain dicts; the transport copies them, the store need not.
     """
 
-    def __init__(self, scope="default", settings=None):
-        self.scope = scope
-        self.settings = settings
+    @abc.abstractmethod
+    def get(self, key):
+        """Return the object stored under ``key``, or None."""
 
-    @classmethod
-    def reset(cls, scope=None):
-        """Forget the objects of ``scope``, or of every scope when None."""
+    @abc.abstractmethod
+    def put(self, key, obj):
+        """Store ``obj`` under ``key``, replacing what was there."""
+
+    @abc.abstractmethod
+    def remove(self, keys):
+        """Forget the objects under each of ``keys``; missing ones are fine."""
+
+    @abc.abstractmethod
+    def find(self, api_version=None, kind=None, namespace=None):
+        """Return ``(key, object)`` pairs matching every given part of the
+        key; ``namespace`` None matches any namespace."""
+
+    @abc.abstractmethod
+    def next_version(self):
+        """Return a new ``resourceVersion``, greater than any given before."""
+
+    def lock(self):
+        """Return a context manager that keeps other writers out while a
+        read-merge-write runs; none is needed by default."""
+        return contextlib.nullcontext()
+
+
+_MEMORY = {}
+_MEMORY_LOCK = threading.RLock()
+_MEMORY_VERSIONS = itertools.count(1)
+
+
+class MemoryStore(ObjectStore):
+    """An :class:`ObjectStore` in the memory of this process, per scope."""
+
+    def __init__(self, scope):
+        self.scope = scope
+
+    @property
+    def _objects(self):
+        return _MEMORY.setdefault(self.scope, {})
+
+    def get(self, key):
         with _MEMORY_LOCK:
-            if scope is None:
-                _MEMORY.clear()
-            else:
-                _MEMORY.pop(scope, None)
+            return self._objects.get(key)
+
+    def put(self, key, obj):
+        with _MEMORY_LOCK:
+            self._objects[key] = obj
+
+    def remove(self, keys):
+        with _MEMORY_LOCK:
+            for key in keys:
+                self._objects.pop(key, None)
+
+    def find(self, api_version=None, kind=None, namespace=None):
+        with _MEMORY_LOCK:
+            return [
+                (key, obj)
+                for key, obj in self._objects.items()
+                if api_version in (None, key[0])
+                and kind in (None, key[1])
+                and namespace in (None, key[2])
+            ]
+
+    def next_version(self):
+        return str(next(_MEMORY_VERSIONS))
+
+    def lock(self):
+        return _MEMORY_LOCK
+
+
+class StoreTransport(Transport):
+    """A cluster that keeps applied objects in an :class:`ObjectStore` and
+    reports workloads as rolled out at once: the dry-run backend.
+
+    Apply merges like server-side apply, sets uid, generation and
+    resourceVersion as a server would, and refuses an object whose
+    Namespace is missing; deleting a Namespace deletes what is in it.
+    """
+
+    def __init__(self, store, settings=None):
+        self.store = store
+        self.settings = settings
 
     @staticmethod
     def _key(api_version, kind, namespace, name):
@@ -1188,15 +1258,14 @@ class MemoryTransport(Transport):
         )
         key = self._key(api_version, kind, metadata.get("namespace"), name)
         what = f"{kind}/{name}"
-        with _MEMORY_LOCK:
-            store = _MEMORY.setdefault(self.scope, {})
-            if key[2] and ("v1", "Namespace", None, key[2]) not in store:
+        with self.store.lock():
+            if key[2] and not self.store.get(("v1", "Namespace", None, key[2])):
                 raise NotFoundError(
                     f"The cluster does not know {what} (HTTP 404): "
                     f'namespaces "{key[2]}" not found',
                     status=404,
                 )
-            live = store.get(key)
+            live = self.store.get(key)
             merged = merge_apply(live, obj)
             merged.pop("status", None)
             if live and "status" in live:
@@ -1204,11 +1273,10 @@ class MemoryTransport(Transport):
             self._bookkeep(merged, live)
             if kind in WORKLOAD_KINDS:
                 merged["status"] = rolled_out_status(merged)
-            store[key] = merged
-            return copy.deepcopy(merged)
+            self.store.put(key, copy.deepcopy(merged))
+            return merged
 
-    @staticmethod
-    def _bookkeep(merged, live):
+    def _bookkeep(self, merged, live):
         """Set uid, resourceVersion and generation as a server would."""
         metadata = merged.setdefault("metadata", {})
         if live is None:
@@ -1217,7 +1285,7 @@ class MemoryTransport(Transport):
                 datetime.timezone.utc
             ).strftime("%Y-%m-%dT%H:%M:%SZ")
             metadata["generation"] = 1
-            metadata["resourceVersion"] = str(next(_MEMORY_VERSIONS))
+            metadata["resourceVersion"] = self.store.next_version()
             return
         live_metadata = live.get("metadata") or {}
         for field in ("uid", "creationTimestamp", "generation", "resourceVersion"):
@@ -1225,43 +1293,53 @@ class MemoryTransport(Transport):
         if merged.get("spec") != live.get("spec"):
             metadata["generation"] = (live_metadata.get("generation") or 1) + 1
         if merged != live:
-            metadata["resourceVersion"] = str(next(_MEMORY_VERSIONS))
+            metadata["resourceVersion"] = self.store.next_version()
 
     def get(self, api_version, kind, namespace, name):
-        key = self._key(api_version, kind, namespace, name)
-        with _MEMORY_LOCK:
-            obj = _MEMORY.get(self.scope, {}).get(key)
-            return copy.deepcopy(obj) if obj is not None else None
+        obj = self.store.get(self._key(api_version, kind, namespace, name))
+        return copy.deepcopy(obj) if obj is not None else None
 
     def list(self, api_version, kind, namespace, labels):
         info = resource_info(api_version, kind)
-        with _MEMORY_LOCK:
-            items = [
-                copy.deepcopy(obj)
-                for (av, k, ns, _name), obj in _MEMORY.get(self.scope, {}).items()
-                if av == api_version
-                and k == kind
-                and (not info.namespaced or ns == namespace)
-                and has_labels(obj, labels)
-            ]
-        return items
+        found = self.store.find(
+            api_version, kind, namespace if info.namespaced else None
+        )
+        return [copy.deepcopy(obj) for _key, obj in found if has_labels(obj, labels)]
 
     def delete(self, api_version, kind, namespace, name):
         key = self._key(api_version, kind, namespace, name)
-        with _MEMORY_LOCK:
-            store = _MEMORY.get(self.scope, {})
-            store.pop(key, None)
+        with self.store.lock():
+            keys = [key]
             if kind == "Namespace":
-                for other in [k for k in store if k[2] == name]:
-                    del store[other]
+                keys += [inner for inner, _obj in self.store.find(namespace=name)]
+            self.store.remove(keys)
 
     def version(self):
         return {
             "major": "1",
             "minor": "33",
             "gitVersion": "v1.33.0-dry-run",
-            "platform": "in-memory dry run",
+            "platform": "dry run",
         }
+
+
+class MemoryTransport(StoreTransport):
+    """A :class:`StoreTransport` in the memory of this process: every
+    ``MemoryTransport(scope)`` with the same scope sees the same objects.
+    For tests and tools; a restart forgets everything."""
+
+    def __init__(self, scope="default", settings=None):
+        super().__init__(MemoryStore(scope), settings)
+        self.scope = scope
+
+    @classmethod
+    def reset(cls, scope=None):
+        """Forget the objects of ``scope``, or of every scope when None."""
+        with _MEMORY_LOCK:
+            if scope is None:
+                _MEMORY.clear()
+            else:
+                _MEMORY.pop(scope, None)
 
 
 __all__ = [
@@ -1271,8 +1349,11 @@ __all__ = [
     "AppStatus",
     "ClusterSettings",
     "KubernetesError",
+    "MemoryStore",
     "MemoryTransport",
+    "ObjectStore",
     "ResourceInfo",
+    "StoreTransport",
     "Transport",
     "error_for_status",
     "is_namespace_default",

@@ -9,3 +9,4 @@ from . import kubernetes_product_manifest
 from . import product_template
 from . import kubernetes_namespace
 from . import kubernetes_app
+from . import kubernetes_dry_run_object

@@ -6,3 +6,4 @@ from . import test_locking
 from . import test_component_selection
 from . import test_manifest
 from . import test_security
+from . import test_dry_run_cluster

@@ -1,7 +1,7 @@
 from odoo import fields
 from odoo.tests.common import TransactionCase, new_test_user
 
-from ..lib.cluster import MemoryTransport
+from ..lib.cluster import StoreTransport
 
 
 class KubernetesCase(TransactionCase):
@@ -37,12 +37,10 @@ class KubernetesCase(TransactionCase):
             groups="base.group_user,kubernetes_base.group_kubernetes_user",
         )
 
-    def setUp(self):
-        super().setUp()
-        MemoryTransport.reset(self._memory_scope())
-
-    def _memory_scope(self, company=None):
-        return f"{self.env.cr.dbname}/{(company or self.company).id}"
+    def _dry_run_cluster(self, company=None):
+        """Return a transport on the dry-run cluster of ``company``."""
+        store = self.env["kubernetes.dry_run.object"]._store(company or self.company)
+        return StoreTransport(store)
 
     @classmethod
     def _create_company(cls, name, domain=None):

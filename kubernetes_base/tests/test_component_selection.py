@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from odoo.addons.component.core import Component
 from odoo.addons.component.tests.common import TransactionComponentRegistryCase
 
-from ..lib.cluster import MemoryTransport
+from ..lib.cluster import MemoryTransport, StoreTransport
 
 
 @tagged("post_install", "-at_install")
@@ -97,7 +97,8 @@ class TestComponentSelection(TransactionComponentRegistryCase):
             self.env["kubernetes.app"]._cron_process()
         self.assertEqual((app_a.state, app_b.state), ("running", "running"))
         recording = MemoryTransport(f"recording/{self.company_b.id}")
-        dry_run = MemoryTransport(f"{self.env.cr.dbname}/{self.company_a.id}")
+        store = self.env["kubernetes.dry_run.object"]._store(self.company_a)
+        dry_run = StoreTransport(store)
         namespace_b = app_b.namespace_id.name
         namespace_a = app_a.namespace_id.name
         self.assertTrue(recording.get("apps/v1", "Deployment", namespace_b, "bravo"))

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from ..lib import render
-from ..lib.cluster import AppOperations, AppStatus, MemoryTransport
+from ..lib.cluster import AppOperations, AppStatus
 from ..lib.exceptions import ClusterUnavailableError, CredentialsError
 from ..models import kubernetes_app
 from .common import KubernetesCase
@@ -15,11 +15,8 @@ from .common import KubernetesCase
 class TestProvisioning(KubernetesCase):
     """The app's life on the dry-run backend, retries and failures."""
 
-    def _memory(self):
-        return MemoryTransport(self._memory_scope())
-
     def _deployment(self, app):
-        return self._memory().get(
+        return self._dry_run_cluster().get(
             "apps/v1", "Deployment", app.namespace_id.name, app.name
         )
 
@@ -89,7 +86,7 @@ class TestProvisioning(KubernetesCase):
         self.assertNotEqual(
             before[render.CHECKSUM_ANNOTATION], after[render.CHECKSUM_ANNOTATION]
         )
-        config = self._memory().get(
+        config = self._dry_run_cluster().get(
             "v1", "ConfigMap", app.namespace_id.name, f"{app.name}-config"
         )
         self.assertEqual(config["data"]["PIP_INSTALL"], "fastapi\nkind: ClusterRole")
@@ -100,7 +97,7 @@ class TestProvisioning(KubernetesCase):
         self._process(app)
         self.assertEqual(app.state, "suspended")
         self.assertEqual(self._deployment(app)["spec"]["replicas"], 0)
-        claim = self._memory().get(
+        claim = self._dry_run_cluster().get(
             "v1",
             "PersistentVolumeClaim",
             app.namespace_id.name,
@@ -116,10 +113,10 @@ class TestProvisioning(KubernetesCase):
     def _pod_annotations(self, app):
         """Return ``{kind: annotations of its pod template}`` of the app's
         Deployment and StatefulSet, as the dry-run cluster holds them."""
-        memory = self._memory()
+        cluster = self._dry_run_cluster()
         namespace = app.namespace_id.name
         return {
-            kind: memory.get("apps/v1", kind, namespace, name)["spec"]["template"][
+            kind: cluster.get("apps/v1", kind, namespace, name)["spec"]["template"][
                 "metadata"
             ]["annotations"]
             for kind, name in (
@@ -306,8 +303,12 @@ class TestProvisioning(KubernetesCase):
         app.action_deploy()
         self._process(app)
         namespace = app.namespace_id.name
-        config = self._memory().get("v1", "ConfigMap", namespace, f"{app.name}-config")
-        secret = self._memory().get("v1", "Secret", namespace, f"{app.name}-secret")
+        config = self._dry_run_cluster().get(
+            "v1", "ConfigMap", namespace, f"{app.name}-config"
+        )
+        secret = self._dry_run_cluster().get(
+            "v1", "Secret", namespace, f"{app.name}-secret"
+        )
         self.assertNotIn("SMTP_PASSWORD", config["data"])
         self.assertEqual(config["data"]["PIP_INSTALL"], "fastapi")
         self.assertEqual(secret["stringData"]["SMTP_PASSWORD"], "demo-smtp-password")

@@ -3,7 +3,7 @@ from unittest import mock
 from odoo import fields
 from odoo.tests.common import tagged
 
-from odoo.addons.kubernetes_base.lib.cluster import AppOperations, MemoryTransport
+from odoo.addons.kubernetes_base.lib.cluster import AppOperations
 from odoo.addons.kubernetes_base.lib.exceptions import (
     ClusterUnavailableError,
     CredentialsError,
@@ -24,10 +24,6 @@ class TestPortalStatus(KubernetesPortalCase):
     """The status of an app in words, as the provisioning cron leaves it on
     the dry-run backend: the reason of a suspend, a generic sentence for a
     failure or a retry, never the cluster's own text."""
-
-    def setUp(self):
-        super().setUp()
-        MemoryTransport.reset(f"{self.env.cr.dbname}/{self.company.id}")
 
     def _process(self, app, runs=1):
         """Run the provisioning cron ``runs`` times, the app's work being due."""

@@ -16,7 +16,6 @@ from odoo import Command, fields, http
 from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from odoo.addons.base.models.ir_mail_server import IrMailServer
-from odoo.addons.kubernetes_base.lib.cluster import MemoryTransport
 
 
 class AppShopCase(TransactionCase):
@@ -103,13 +102,6 @@ class AppShopCase(TransactionCase):
             }
         )
         return user
-
-    def setUp(self):
-        super().setUp()
-        MemoryTransport.reset(self._memory_scope())
-
-    def _memory_scope(self):
-        return f"{self.env.cr.dbname}/{self.company.id}"
 
     # -- orders -------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.base.models.ir_mail_server import IrMailServer
-from odoo.addons.kubernetes_base.lib.cluster import MemoryTransport
 
 from ..models.kubernetes_app import PASSWORD_MARKER, PASSWORD_MASK
 from .common import AppShopCase
@@ -213,7 +212,9 @@ class TestInvitation(AppShopCase):
     def test_no_secret_on_the_cluster_fails_the_mail_with_a_reason(self):
         app = self._running_app()
         mail = self._invitations(app)
-        MemoryTransport.reset(self._memory_scope())
+        self.env["kubernetes.dry_run.object"].search(
+            [("company_id", "=", self.company.id)]
+        ).unlink()
         with mute_logger("odoo.addons.mail.models.mail_mail"):
             mail.send()
         self.assertEqual(mail.state, "exception")
