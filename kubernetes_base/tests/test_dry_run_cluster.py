@@ -80,7 +80,10 @@ class TestDryRunCluster(KubernetesCase):
         self.assertIsNone(cluster.get("v1", "Namespace", None, "team"))
         self.assertTrue(cluster.get("v1", "ConfigMap", "other", "settings"))
         self.assertEqual(
-            [o["metadata"]["name"] for o in cluster.list("v1", "ConfigMap", "other", {})],
+            [
+                o["metadata"]["name"]
+                for o in cluster.list("v1", "ConfigMap", "other", {})
+            ],
             ["settings"],
         )
 
@@ -94,7 +97,9 @@ class TestDryRunCluster(KubernetesCase):
         self.assertEqual(theirs.list("v1", "Namespace", None, {}), [])
         theirs.apply(self._namespace("team"))
         self.assertEqual(
-            self.Object.search_count([("name", "=", "team"), ("kind", "=", "Namespace")]),
+            self.Object.search_count(
+                [("name", "=", "team"), ("kind", "=", "Namespace")]
+            ),
             2,
         )
 
