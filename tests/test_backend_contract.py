@@ -1129,8 +1129,8 @@ def test_response_slower_than_the_timeout_is_retryable(transport_class, httpserv
     assert len(_patched_paths(httpserver)) == 1
 
 
-def test_kr8s_cuts_a_trickling_answer_at_the_timeout(httpserver):
-    # The official client bounds each read only (see its transport's notes).
+@pytest.mark.parametrize("length", [False, True], ids=["chunked", "with-length"])
+def test_a_trickling_answer_is_cut_at_the_timeout(transport_class, httpserver, length):
     def trickle(request):
         def body():
             yield b'{"kind": "ConfigMap", '
@@ -1139,22 +1139,33 @@ def test_kr8s_cuts_a_trickling_answer_at_the_timeout(httpserver):
                 yield b" "
             yield b"}"
 
-        return werkzeug.Response(body(), content_type="application/json")
+        headers = {"Content-Length": str(22 + 20 + 1)} if length else {}
+        return werkzeug.Response(
+            body(), content_type="application/json", headers=headers
+        )
 
+    httpserver.expect_request(re.compile(r"/version/?")).respond_with_json(
+        {"major": "1", "minor": "33", "gitVersion": "v1.33.2"}
+    )
     httpserver.expect_request(re.compile(r".*"), method="GET").respond_with_handler(
         trickle
     )
-    transport = TRANSPORTS["kr8s"](settings(httpserver.url_for("/"), timeout=0.8))
+    transport = transport_class(settings(httpserver.url_for("/"), timeout=0.8))
 
     started = time.monotonic()
     try:
-        with pytest.raises(ClusterUnavailableError, match="no complete answer"):
+        with pytest.raises(
+            ClusterUnavailableError, match="no complete answer"
+        ) as raised:
             transport.get("v1", "ConfigMap", NAMESPACE, "c")
+        # Four seconds of trickle, each piece well within the timeout.
+        assert time.monotonic() - started < 1.5
+        assert raised.value.retryable
+
+        # The cut connection is not reused: the next call gets its answer.
+        assert transport.version()["gitVersion"] == "v1.33.2"
     finally:
         transport.close()
-
-    # Four seconds of trickle, each piece well within the timeout.
-    assert time.monotonic() - started < 1.5
 
 
 @pytest.mark.parametrize(

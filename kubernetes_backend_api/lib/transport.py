@@ -27,17 +27,22 @@ to try again. A transport belongs to the process that built it; after a
 ``fork()`` build a new one (the deployers build one per operation anyway).
 
 **Timeouts.** The settings' timeout goes to urllib3 as a total, which bounds
-connecting and the wait for the answer's head; reading the body is bounded
-per read of the socket, not as a whole. A server that answers slowly is cut
-at the timeout, but one that trickles its body a few bytes at a time can hold
-a call longer (the kr8s transport bounds the whole call). urllib3 1.26 offers
-no clean way to bound the whole read.
+connecting and the wait for the answer's head. urllib3 bounds reading the
+body per read of the socket only, so a server that trickles its body a few
+bytes at a time would hold the call: :func:`_read_with_deadline` shuts the
+socket down when the timeout, counted from the start of the call, is over.
+The body of an error answer is read by the client itself, before the
+transport sees it, and keeps the per-read bound.
 """
 
+import contextlib
 import functools
 import logging
 import os
 import re
+import socket
+import threading
+import time
 import warnings
 
 import urllib3
@@ -146,6 +151,7 @@ class ApiTransport(Transport):
             raise RuntimeError(
                 "An ApiTransport cannot be used after fork(); build a new one."
             )
+        started = time.monotonic()
         try:
             response = method(*args, _request_timeout=self.settings.timeout, **kwargs)
         except ApiException as err:
@@ -160,8 +166,13 @@ class ApiTransport(Transport):
             raise self._tls_error(err, what) from err
         except urllib3.exceptions.HTTPError as err:
             raise unavailable(what, _reason(err)) from err
+        deadline = started + self.settings.timeout
         try:
-            status, data = response.status, response.data
+            status, data = response.status, _read_with_deadline(response, deadline)
+        except TimeoutError as err:
+            raise unavailable(
+                what, f"no complete answer within {self.settings.timeout:g}s"
+            ) from err
         except urllib3.exceptions.HTTPError as err:
             raise unavailable(what, _reason(err)) from err
         finally:
@@ -242,6 +253,56 @@ class ApiTransport(Transport):
         api = client.VersionApi(self._client)
         method = functools.partial(api.get_code, _preload_content=False)
         return self._call("the version request", method)
+
+
+def _read_with_deadline(response, deadline):
+    """Return the whole body of the urllib3 ``response``, read before the
+    ``time.monotonic()`` value ``deadline``; raise :class:`TimeoutError` when
+    it is not.
+
+    A timer shuts the connection's socket down at the deadline, which ends a
+    read that is waiting; the connection is then closed rather than reused.
+    """
+    sock = _socket_of(response)
+    if sock is None:
+        return response.data
+    cut = threading.Event()
+
+    def shut_down():
+        cut.set()
+        # A socket already closed has ended the read anyway.
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0), shut_down)
+    timer.daemon = True
+    timer.start()
+    try:
+        data = response.data
+    except (urllib3.exceptions.HTTPError, OSError):
+        if not cut.is_set():
+            raise
+    finally:
+        timer.cancel()
+    if cut.is_set():
+        # Without a length, a shut-down socket reads as the end of the body:
+        # what was read may be cut short even when no error was raised.
+        response.close()
+        raise TimeoutError("the answer did not end before the deadline")
+    return data
+
+
+def _socket_of(response):
+    """Return the socket a urllib3 response reads from, or None.
+
+    The connection keeps it while it stays open for the next call; when the
+    server closes after the answer, only the body's file still holds it.
+    """
+    sock = getattr(getattr(response, "_connection", None), "sock", None)
+    if sock is None:
+        body_file = getattr(getattr(response, "_fp", None), "fp", None)
+        sock = getattr(getattr(body_file, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 def _reason(err):
